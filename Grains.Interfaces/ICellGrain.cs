@@ -1,0 +1,20 @@
+namespace Resonance.Grains;
+
+/// <summary>One spatial grid cell of a space (key: <c>"{space}/{cx}/{cy}"</c>): its members and its field tile.</summary>
+public interface ICellGrain : IGrainWithStringKey
+{
+    /// <summary>Applies a batch of node changes (one call per cell per router flush).</summary>
+    Task ApplyChanges(NodeChange[] changes);
+
+    Task<TileFrame> GetTile();
+
+    Task<CellStatus> GetStatus();
+
+    /// <summary>Subscribes an observer to tile updates; subscriptions expire unless renewed (call again).</summary>
+    Task SubscribeField(IFieldObserver observer);
+
+    Task UnsubscribeField(IFieldObserver observer);
+
+    /// <summary>Activates the cell if needed (used by the space to revive cells that stopped reporting).</summary>
+    Task Ping();
+}

@@ -1,0 +1,23 @@
+namespace Resonance.Grains;
+
+/// <summary>A space (key: space id): configuration, per-tick aggregates, observers.</summary>
+public interface ISpaceGrain : IGrainWithStringKey
+{
+    Task<SpaceConfig> GetConfig();
+
+    /// <summary>Sets the configuration; allowed only while the space holds no nodes. Throws ArgumentException when invalid.</summary>
+    Task<SpaceConfig> Configure(SpaceConfig config);
+
+    /// <summary>A cell's per-tick report; answers with the latest global resonance G for the cell's composition.</summary>
+    Task<double> ReportCell(CellReport report);
+
+    /// <summary>A cell has nothing left (no contributors): forget its last report.</summary>
+    Task CellEmptied(int cx, int cy);
+
+    /// <summary>The latest tick's aggregates.</summary>
+    Task<SpaceTick> GetLatestTick();
+
+    Task Subscribe(ISpaceObserver observer);
+
+    Task Unsubscribe(ISpaceObserver observer);
+}

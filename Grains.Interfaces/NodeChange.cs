@@ -1,0 +1,25 @@
+namespace Resonance.Grains;
+
+[GenerateSerializer]
+public enum NodeChangeOp : byte
+{
+    /// <summary>Add the node, or replace its previous contribution.</summary>
+    Upsert = 0,
+    /// <summary>Take the node's contribution away.</summary>
+    Remove = 1,
+    /// <summary>The node is alive but unchanged (keeps a silent participant from going stale).</summary>
+    Touch = 2,
+}
+
+/// <summary>What a cell needs to know of one node's change: enough to add its footprint and its partial sums.</summary>
+[GenerateSerializer, Immutable, Alias("resonance.node-change")]
+public readonly record struct NodeChange(
+    [property: Id(0)] Guid NodeId,
+    [property: Id(1)] long Version,
+    [property: Id(2)] NodeChangeOp Op,
+    [property: Id(3)] NodeKind Kind,
+    [property: Id(4)] double X,
+    [property: Id(5)] double Y,
+    [property: Id(6)] double Strength,
+    [property: Id(7)] double Phase,
+    [property: Id(8)] double Resonance);

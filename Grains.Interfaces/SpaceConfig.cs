@@ -1,0 +1,30 @@
+namespace Resonance.Grains;
+
+/// <summary>
+/// A space's configuration: bounds [0,W) x [0,H), sample spacing h, kernel and cutoff R, cell side S (S &gt;= R,
+/// a whole number of samples), composition (beta, background preset, clamp) and tick rate. Defaults are DESIGN section 2's.
+/// </summary>
+[GenerateSerializer, Immutable, Alias("resonance.space-config")]
+public sealed record SpaceConfig
+{
+    [Id(0)] public double Width { get; init; } = 30;
+    [Id(1)] public double Height { get; init; } = 30;
+    [Id(2)] public double Spacing { get; init; } = 1;
+    /// <summary><c>exponential</c>, <c>gaussian</c> or <c>harmonic</c>.</summary>
+    [Id(3)] public string Kernel { get; init; } = "exponential";
+    [Id(4)] public double Cutoff { get; init; } = 10;
+    [Id(5)] public double Lambda { get; init; } = 0.1;
+    [Id(6)] public double Sigma { get; init; } = 3;
+    [Id(7)] public double WaveNumber { get; init; } = 1;
+    /// <summary>Cell side S in field units; 0 means S = R.</summary>
+    [Id(8)] public double CellSize { get; init; }
+    [Id(9)] public double Beta { get; init; } = 0.3;
+    /// <summary>Background preset: <c>classic</c> (the existing app's four terms) or <c>none</c>.</summary>
+    [Id(10)] public string Background { get; init; } = "classic";
+    [Id(11)] public bool Clamp { get; init; } = true;
+    [Id(12)] public double TickHz { get; init; } = 10;
+    /// <summary>Origin of the space's clock (Unix ms): the background's t is measured from here. Set by the space grain.</summary>
+    [Id(13)] public long EpochUnixMs { get; init; }
+
+    public double EffectiveCellSize => CellSize > 0 ? CellSize : Cutoff;
+}

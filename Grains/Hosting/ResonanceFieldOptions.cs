@@ -1,0 +1,22 @@
+namespace Resonance.Grains.Hosting;
+
+/// <summary>Field and grain behaviour, bound from configuration section <c>Resonance:Field</c> (env: <c>Resonance__Field__...</c>).</summary>
+public sealed class ResonanceFieldOptions
+{
+    public const string Section = "Resonance:Field";
+
+    /// <summary>A participant that sends nothing for this long is stale and removed with its contribution.</summary>
+    public TimeSpan ParticipantStaleAfter { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Highest rate at which a cell publishes its changed tile to observers.</summary>
+    public double PublishHz { get; set; } = 30;
+
+    /// <summary>Number of field peaks reported per tick (<c>harmonicField</c>).</summary>
+    public int PeaksPerTick { get; set; } = 8;
+
+    /// <summary>Observer subscriptions not renewed within this time are dropped.</summary>
+    public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>The configuration of spaces that nobody configured explicitly.</summary>
+    public SpaceConfig DefaultSpace { get; set; } = new();
+}

@@ -1,0 +1,165 @@
+using Microsoft.Extensions.Options;
+using Resonance.Grains.Field;
+using Resonance.Grains.Hosting;
+using Resonance.Grains.Routing;
+using Resonance.Grains.Spaces;
+
+namespace Resonance.Grains.Nodes;
+
+/// <summary>
+/// A participant or a memory node. It keeps the node's state and, on every change, hands the cells its footprint
+/// reaches (its own and at most 8 neighbours) the new state through the silo's <see cref="CellChangeRouter"/> — it never
+/// waits for the cells. Participants live in memory (they re-stream at up to 10 Hz); memory nodes are persisted.
+/// </summary>
+public sealed class NodeGrain(
+    [PersistentState("node", ResonanceStorage.Name)] IPersistentState<NodeState> state,
+    CellChangeRouter router,
+    SpaceDirectory spaces,
+    IOptions<ResonanceFieldOptions> options) : Grain, INodeGrain
+{
+    private readonly (int Cx, int Cy)[] _before = new (int, int)[9];
+    private readonly (int Cx, int Cy)[] _after = new (int, int)[9];
+
+    private NodeSnapshot? Current => state.State.Snapshot;
+
+    public async Task UpdateParticipant(string space, ParticipantUpdate update)
+    {
+        CheckSpaceId(space);
+        var geometry = await spaces.GetAsync(space);
+        NodeValidation.Participant(update, geometry);
+        var previous = Current;
+        if (previous is { Kind: NodeKind.Memory, Live: true })
+            throw new InvalidOperationException($"Node {this.GetPrimaryKey()} is a memory node, not a participant.");
+        if (previous is { Live: true } && previous.Space != space)
+            await LeaveCells(previous);
+
+        var samePlace = previous is { Live: true } && previous.Space == space;
+        (double x, double y) = update.X is { } ux && update.Y is { } uy ? (ux, uy)
+            : samePlace ? (previous!.X, previous.Y)
+            : NodePlacement.FromId(this.GetPrimaryKey(), geometry.Config.Width, geometry.Config.Height);
+        var next = new NodeSnapshot
+        {
+            Id = this.GetPrimaryKey(),
+            Kind = NodeKind.Participant,
+            Space = space,
+            X = x,
+            Y = y,
+            Strength = update.Amplitude,
+            Resonance = update.Resonance ?? update.Amplitude,
+            Frequency = update.Frequency,
+            Phase = Phase.Normalize(update.Phase ?? previous?.Phase ?? 0),
+            QuantumFactor = update.QuantumFactor ?? previous?.QuantumFactor,
+            ConsciousnessIntent = update.ConsciousnessIntent ?? previous?.ConsciousnessIntent,
+            Version = NextVersion(previous),
+            UpdatedUtc = DateTime.UtcNow,
+            Live = true,
+        };
+        state.State.Snapshot = next;
+        Route(geometry, samePlace ? previous : null, next);
+    }
+
+    public async Task Touch()
+    {
+        if (Current is not { Live: true, Kind: NodeKind.Participant } node) return;
+        var geometry = await spaces.GetAsync(node.Space);
+        var touched = node with { UpdatedUtc = DateTime.UtcNow };
+        state.State.Snapshot = touched;
+        int n = geometry.AffectedCells(node.X, node.Y, _after);
+        for (int k = 0; k < n; k++)
+            router.Enqueue(CellKey.Format(node.Space, _after[k].Cx, _after[k].Cy), ToChange(touched, NodeChangeOp.Touch));
+    }
+
+    public async Task<NodeSnapshot> Crystallize(string space, MemoryUpdate update)
+    {
+        CheckSpaceId(space);
+        var geometry = await spaces.GetAsync(space);
+        NodeValidation.Memory(update, geometry);
+        var previous = Current;
+        if (previous is { Kind: NodeKind.Participant, Live: true })
+            throw new InvalidOperationException($"Node {this.GetPrimaryKey()} is a participant, not a memory node.");
+        if (previous is { Kind: NodeKind.Memory, Live: true } && previous.Owner != update.Owner)
+            throw new UnauthorizedAccessException($"Memory node {this.GetPrimaryKey()} belongs to another user.");
+        if (previous is { Live: true } && previous.Space != space)
+            await LeaveCells(previous);
+
+        var next = new NodeSnapshot
+        {
+            Id = this.GetPrimaryKey(),
+            Kind = NodeKind.Memory,
+            Space = space,
+            X = update.X,
+            Y = update.Y,
+            Strength = update.Influence,
+            Frequency = update.Harmonic,
+            Phase = 0,
+            Owner = update.Owner,
+            Content = update.Content,
+            Archetype = update.Archetype,
+            Version = NextVersion(previous),
+            UpdatedUtc = DateTime.UtcNow,
+            Live = true,
+        };
+        state.State.Snapshot = next;
+        await state.WriteStateAsync();
+        Route(geometry, previous is { Live: true } && previous.Space == space ? previous : null, next);
+        return next;
+    }
+
+    public async Task Remove()
+    {
+        if (Current is not { Live: true } node) return;
+        await LeaveCells(node);
+        if (node.Kind == NodeKind.Memory)
+            await state.WriteStateAsync();
+        else
+            DeactivateOnIdle();
+    }
+
+    public Task<NodeSnapshot?> GetSnapshot()
+    {
+        var node = Current;
+        // A participant silent for longer than the stale period has been dropped by its cells.
+        if (node is { Kind: NodeKind.Participant, Live: true } && DateTime.UtcNow - node.UpdatedUtc > options.Value.ParticipantStaleAfter)
+            node = node with { Live = false };
+        return Task.FromResult(node);
+    }
+
+    private async Task LeaveCells(NodeSnapshot node)
+    {
+        var geometry = await spaces.GetAsync(node.Space);
+        var gone = node with { Live = false, Version = NextVersion(node), UpdatedUtc = DateTime.UtcNow };
+        state.State.Snapshot = gone;
+        int n = geometry.AffectedCells(node.X, node.Y, _before);
+        for (int k = 0; k < n; k++)
+            router.Enqueue(CellKey.Format(node.Space, _before[k].Cx, _before[k].Cy), ToChange(gone, NodeChangeOp.Remove));
+    }
+
+    /// <summary>Upserts the new state into every cell it reaches and removes it from cells it no longer reaches.</summary>
+    private void Route(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after)
+    {
+        int nb = before is null ? 0 : geometry.AffectedCells(before.X, before.Y, _before);
+        int na = geometry.AffectedCells(after.X, after.Y, _after);
+        var upsert = ToChange(after, NodeChangeOp.Upsert);
+        for (int k = 0; k < na; k++)
+            router.Enqueue(CellKey.Format(after.Space, _after[k].Cx, _after[k].Cy), upsert);
+        if (nb == 0) return;
+        var remove = ToChange(after, NodeChangeOp.Remove);
+        for (int k = 0; k < nb; k++)
+            if (Array.IndexOf(_after, _before[k], 0, na) < 0)
+                router.Enqueue(CellKey.Format(after.Space, _before[k].Cx, _before[k].Cy), remove);
+    }
+
+    /// <summary>
+    /// Versions grow across activations too (a participant is not persisted, and cells keep tombstones of removed
+    /// nodes): the clock's ticks, or one more than the last version when the clock has not moved on.
+    /// </summary>
+    private static long NextVersion(NodeSnapshot? previous) => Math.Max((previous?.Version ?? 0) + 1, DateTime.UtcNow.Ticks);
+
+    private static NodeChange ToChange(NodeSnapshot node, NodeChangeOp op) =>
+        new(node.Id, node.Version, op, node.Kind, node.X, node.Y, node.Strength, node.Phase, node.Resonance);
+
+    private static void CheckSpaceId(string space)
+    {
+        if (!SpaceId.IsValid(space)) throw new ArgumentException($"Space id '{space}' is invalid (expected [a-z0-9-]{{1,64}}).");
+    }
+}
