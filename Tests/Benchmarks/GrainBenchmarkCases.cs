@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Resonance.Grains;
+using Resonance.Grains.Hosting;
+using Resonance.Grains.Routing;
+
+namespace Resonance.Benchmarks;
+
+/// <summary>
+/// Grain-path measurements on one in-process silo: sustained node updates through the grains, and the time from a node
+/// update until an observer of its cell receives the changed tile (on a quiet cell, and while the update load runs).
+/// </summary>
+public static class GrainBenchmarkCases
+{
+    private const int Nodes = 4000;
+    private const int Concurrency = 512;
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan Measure = TimeSpan.FromSeconds(8);
+
+    public static async Task RunQuickAsync(TextWriter output)
+    {
+        using var host = Host.CreateDefaultBuilder()
+            .ConfigureLogging(l => l.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning))
+            .UseOrleans(silo => silo
+                .UseLocalhostClustering(siloPort: 11411, gatewayPort: 30411)
+                .AddResonanceGrains()
+                .AddResonanceMemoryStorage())
+            .Build();
+        await host.StartAsync();
+        var grains = host.Services.GetRequiredService<IGrainFactory>();
+        var router = host.Services.GetRequiredService<CellChangeRouter>();
+
+        // Quiet latency first, then throughput with the latency probe running beside it.
+        var quiet = await ObserverLatency(grains, "bench-quiet", samples: 200, TimeSpan.FromMilliseconds(40), CancellationToken.None);
+        Write(output, new { @case = "update-to-observer", p50_ms = quiet.P50, p99_ms = quiet.P99, max_ms = quiet.Max, samples = quiet.Count, load = "none" });
+
+        using var stopProbe = new CancellationTokenSource();
+        var loadedProbe = ObserverLatency(grains, "bench-loaded", samples: int.MaxValue, TimeSpan.FromMilliseconds(40), stopProbe.Token);
+        var (perSecond, changes, calls) = await Throughput(grains, router);
+        stopProbe.Cancel();
+        var loaded = await loadedProbe;
+        Write(output, new { @case = "grain-updates-per-s", per_s = Math.Round(perSecond), nodes = Nodes, concurrency = Concurrency, cell_changes = changes, cell_calls = calls, changes_per_cell_call = calls > 0 ? Math.Round((double)changes / calls, 1) : 0 });
+        Write(output, new { @case = "update-to-observer-under-load", p50_ms = loaded.P50, p99_ms = loaded.P99, max_ms = loaded.Max, samples = loaded.Count, load = "grain-updates-per-s" });
+
+        await host.StopAsync();
+    }
+
+    private static async Task<(double PerSecond, long Changes, long Calls)> Throughput(IGrainFactory grains, CellChangeRouter router)
+    {
+        const string space = "bench-load";
+        await grains.GetGrain<ISpaceGrain>(space).Configure(new SpaceConfig { Width = 200, Height = 200 });
+        var ids = Enumerable.Range(0, Nodes).Select(_ => Guid.NewGuid()).ToArray();
+        long completed = 0;
+        bool counting = false;
+        var stopAt = DateTime.UtcNow + Warmup + Measure;
+        var workers = Enumerable.Range(0, Concurrency).Select(async w =>
+        {
+            var random = new Random(w);
+            while (DateTime.UtcNow < stopAt)
+            {
+                var id = ids[random.Next(ids.Length)];
+                await grains.GetGrain<INodeGrain>(id).UpdateParticipant(space, new ParticipantUpdate
+                {
+                    Frequency = 1 + random.NextDouble() * 9,
+                    Amplitude = random.NextDouble(),
+                    Phase = random.NextDouble() * 6.28,
+                    X = random.NextDouble() * 200,
+                    Y = random.NextDouble() * 200,
+                });
+                if (Volatile.Read(ref counting)) Interlocked.Increment(ref completed);
+            }
+        }).ToArray();
+
+        await Task.Delay(Warmup);
+        long changes0 = router.ChangesSent, calls0 = router.CallsSent;
+        var clock = Stopwatch.StartNew();
+        Volatile.Write(ref counting, true);
+        await Task.Delay(Measure);
+        Volatile.Write(ref counting, false);
+        double seconds = clock.Elapsed.TotalSeconds;
+        long total = Interlocked.Read(ref completed);
+        long changes = router.ChangesSent - changes0, calls = router.CallsSent - calls0;
+        await Task.WhenAll(workers);
+        return (total / seconds, changes, calls);
+    }
+
+    private sealed record Latency(double P50, double P99, double Max, int Count);
+
+    /// <summary>Moves one node inside its cell and times until the cell's observer holds a tile newer than before.</summary>
+    private static async Task<Latency> ObserverLatency(IGrainFactory grains, string space, int samples, TimeSpan gap, CancellationToken stop)
+    {
+        await grains.GetGrain<ISpaceGrain>(space).Configure(new SpaceConfig { Width = 30, Height = 30 });
+        var node = grains.GetGrain<INodeGrain>(Guid.NewGuid());
+        await node.UpdateParticipant(space, new ParticipantUpdate { Frequency = 4, Amplitude = 0.5, X = 15, Y = 15 });
+        var watcher = new TileWatcher();
+        var reference = grains.CreateObjectReference<IFieldObserver>(watcher);
+        var cell = grains.GetGrain<ICellGrain>(CellKey.Format(space, 1, 1));
+        await cell.SubscribeField(reference);
+        await watcher.WaitForVersionAbove(0, TimeSpan.FromSeconds(10));
+
+        var times = new List<double>();
+        var random = new Random(7);
+        for (int k = 0; k < samples && !stop.IsCancellationRequested; k++)
+        {
+            await Task.Delay(gap, CancellationToken.None);
+            long seen = watcher.Version;
+            var clock = Stopwatch.StartNew();
+            await node.UpdateParticipant(space, new ParticipantUpdate { Frequency = 4, Amplitude = 0.5, X = 11 + random.NextDouble() * 8, Y = 11 + random.NextDouble() * 8 });
+            await watcher.WaitForVersionAbove(seen, TimeSpan.FromSeconds(10));
+            times.Add(clock.Elapsed.TotalMilliseconds);
+        }
+        await cell.UnsubscribeField(reference);
+        grains.DeleteObjectReference<IFieldObserver>(reference);
+        times.Sort();
+        double At(double q) => times.Count == 0 ? double.NaN : Math.Round(times[Math.Min(times.Count - 1, (int)(q * times.Count))], 3);
+        return new Latency(At(0.5), At(0.99), times.Count == 0 ? double.NaN : Math.Round(times[^1], 3), times.Count);
+    }
+
+    private sealed class TileWatcher : IFieldObserver
+    {
+        private readonly Lock _gate = new();
+        private long _version;
+        private TaskCompletionSource? _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public long Version => Interlocked.Read(ref _version);
+
+        public Task OnTile(TileFrame frame)
+        {
+            TaskCompletionSource? wake;
+            lock (_gate)
+            {
+                if (frame.Version <= _version) return Task.CompletedTask;
+                _version = frame.Version;
+                wake = _changed;
+                _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            wake?.SetResult();
+            return Task.CompletedTask;
+        }
+
+        public async Task WaitForVersionAbove(long version, TimeSpan timeout)
+        {
+            var deadline = DateTime.UtcNow + timeout;
+            while (true)
+            {
+                Task next;
+                lock (_gate)
+                {
+                    if (_version > version) return;
+                    next = _changed!.Task;
+                }
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero) throw new TimeoutException($"No tile newer than version {version} arrived.");
+                await next.WaitAsync(left);
+            }
+        }
+    }
+
+    private static void Write(TextWriter output, object value)
+    {
+        output.WriteLine(JsonSerializer.Serialize(value));
+        output.Flush();
+    }
+}

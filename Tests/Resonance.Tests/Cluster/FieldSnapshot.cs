@@ -1,0 +1,31 @@
+using Resonance.Grains;
+using Resonance.Grains.Field;
+using Resonance.Grains.Spaces;
+
+namespace Resonance.Tests.Cluster;
+
+/// <summary>Reads every cell's tile of a space and assembles the whole node-sum field from them.</summary>
+public static class FieldSnapshot
+{
+    public static async Task<double[]> Assemble(IGrainFactory grains, string space, SpaceGeometry geometry)
+    {
+        var grid = geometry.Grid;
+        var field = new double[grid.Columns * grid.Rows];
+        var tiles = new List<Task<TileFrame>>();
+        for (int cy = 0; cy < geometry.CellsY; cy++)
+            for (int cx = 0; cx < geometry.CellsX; cx++)
+                tiles.Add(grains.GetGrain<ICellGrain>(CellKey.Format(space, cx, cy)).GetTile());
+        foreach (var tile in await Task.WhenAll(tiles))
+            for (int j = 0; j < tile.Height; j++)
+                Array.Copy(tile.Values, j * tile.Width, field, (tile.J0 + j) * grid.Columns + tile.I0, tile.Width);
+        return field;
+    }
+
+    public static double MaxAbsDiff(double[] a, double[] b)
+    {
+        if (a.Length != b.Length) return double.PositiveInfinity;
+        double max = 0;
+        for (int k = 0; k < a.Length; k++) max = Math.Max(max, Math.Abs(a[k] - b[k]));
+        return max;
+    }
+}

@@ -1,0 +1,52 @@
+using Resonance.Grains;
+using Resonance.Grains.Field;
+using Resonance.Grains.Spaces;
+using Resonance.Tests.Field;
+
+namespace Resonance.Tests.Cluster;
+
+public sealed class StaleParticipantTests(ShortStaleClusterFixture fixture) : IClassFixture<ShortStaleClusterFixture>
+{
+    [Fact]
+    public async Task A_silent_participant_vanishes_from_field_and_aggregates_while_a_touched_one_stays()
+    {
+        var grains = fixture.Grains;
+        var space = ClusterFieldTests.NewSpace("stale");
+        await grains.GetGrain<ISpaceGrain>(space).Configure(new SpaceConfig { Width = 30, Height = 30, Background = "none" });
+        var geometry = SpaceGeometry.Create(await grains.GetGrain<ISpaceGrain>(space).GetConfig());
+        var silent = grains.GetGrain<INodeGrain>(Guid.NewGuid());
+        var alive = grains.GetGrain<INodeGrain>(Guid.NewGuid());
+        await silent.UpdateParticipant(space, new ParticipantUpdate { Frequency = 2, Amplitude = 0.9, Phase = 0, X = 9.5, Y = 10.5, Resonance = 0.2 });
+        await alive.UpdateParticipant(space, new ParticipantUpdate { Frequency = 2, Amplitude = 0.5, Phase = 1, X = 20, Y = 20, Resonance = 0.8 });
+
+        await Eventually.Until(() => grains.GetGrain<ISpaceGrain>(space).GetLatestTick(), t => t.ActiveNodes == 2, what: "both participants counted");
+
+        // Keep one alive with heartbeats (touch) only; the other says nothing.
+        using var stop = new CancellationTokenSource();
+        var heartbeat = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await alive.Touch();
+                await Task.Delay(ShortStaleClusterFixture.StaleAfter / 5);
+            }
+        });
+        try
+        {
+            var tick = await Eventually.Until(() => grains.GetGrain<ISpaceGrain>(space).GetLatestTick(),
+                t => t.ActiveNodes == 1 && Math.Abs(t.GlobalResonance - 0.8) < 1e-12, what: "the silent participant dropped from aggregates");
+            Assert.Equal(1, tick.QuantumCoherence, 1e-12);
+
+            var reference = ReferenceField.NodeSum(geometry.Grid, geometry.Kernel, [new FieldSource(20, 20, 0.5, 1)]);
+            await Eventually.Until(() => FieldSnapshot.Assemble(grains, space, geometry),
+                f => FieldSnapshot.MaxAbsDiff(f, reference) <= 1e-9, what: "the silent participant's footprint left the field");
+            Assert.False((await silent.GetSnapshot())!.Live);
+            Assert.True((await alive.GetSnapshot())!.Live);
+        }
+        finally
+        {
+            stop.Cancel();
+            await heartbeat;
+        }
+    }
+}

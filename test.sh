@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: builds everything in Release and runs the xunit tests
+# (field math, grains on real Orleans TestingHost clusters). Prints "N passed, N failed, N skipped" last.
+set -euo pipefail
+cd "$(dirname "$0")"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+dotnet build Orleans.sln -c Release -nologo -v quiet
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+status=0
+dotnet test Tests/Resonance.Tests/Resonance.Tests.csproj -c Release --no-build -nologo \
+  --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
+
+summary=$(grep -E '(Failed|Passed)!? *- *Failed: *[0-9]+, *Passed: *[0-9]+' "$log" | tail -n 1 || true)
+failed=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")
+passed=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")
+skipped=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$summary")
+if [[ -z "$summary" ]]; then
+  echo "no test summary found"
+  exit 1
+fi
+echo "${passed} passed, ${failed} failed, ${skipped:-0} skipped"
+exit "$status"
