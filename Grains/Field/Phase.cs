@@ -9,6 +9,7 @@ public static class Phase
     {
         double r = Math.IEEERemainder(radians, TwoPi);
         if (r < 0) r += TwoPi;
-        return r >= TwoPi ? 0 : r;
+        // + 0.0 turns -0.0 into +0.0.
+        return r >= TwoPi ? 0 : r + 0.0;
     }
 }

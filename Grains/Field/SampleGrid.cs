@@ -26,7 +26,8 @@ public readonly record struct SampleGrid(double Width, double Height, double Spa
     {
         if (Math.Abs(ratio - Math.Round(ratio)) > 1e-9 * Math.Max(1, ratio))
             throw new ArgumentException($"{what} must be a whole number, got {ratio}.");
-        if (ratio < 1 || ratio > MaxSamplesPerAxis)
+        double whole = Math.Round(ratio);
+        if (whole < 1 || whole > MaxSamplesPerAxis)
             throw new ArgumentException($"{what} must be in [1, {MaxSamplesPerAxis}], got {ratio}.");
     }
 }

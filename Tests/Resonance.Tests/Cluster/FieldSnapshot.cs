@@ -21,6 +21,17 @@ public static class FieldSnapshot
         return field;
     }
 
+    /// <summary>Where two fields differ most, for failure messages.</summary>
+    public static string DescribeDiff(double[] actual, double[] expected, int columns)
+    {
+        int worst = 0;
+        for (int k = 1; k < actual.Length; k++)
+            if (Math.Abs(actual[k] - expected[k]) > Math.Abs(actual[worst] - expected[worst])) worst = k;
+        int differing = actual.Where((v, k) => Math.Abs(v - expected[k]) > 1e-9).Count();
+        return $"max |diff| {Math.Abs(actual[worst] - expected[worst]):E3} at sample (i={worst % columns}, j={worst / columns}): " +
+               $"actual {actual[worst]}, expected {expected[worst]}; {differing} samples differ";
+    }
+
     public static double MaxAbsDiff(double[] a, double[] b)
     {
         if (a.Length != b.Length) return double.PositiveInfinity;
