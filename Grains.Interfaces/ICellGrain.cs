@@ -10,6 +10,9 @@ public interface ICellGrain : IGrainWithStringKey
 
     Task<CellStatus> GetStatus();
 
+    /// <summary>The nodes that live in this cell (their latest state as the cell holds it).</summary>
+    Task<NodeChange[]> GetMembers();
+
     /// <summary>Subscribes an observer to tile updates; subscriptions expire unless renewed (call again).</summary>
     Task SubscribeField(IFieldObserver observer);
 

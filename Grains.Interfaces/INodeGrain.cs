@@ -16,4 +16,25 @@ public interface INodeGrain : IGrainWithGuidKey
     Task Remove();
 
     Task<NodeSnapshot?> GetSnapshot();
+
+    /// <summary>
+    /// This (live participant) asks to entangle with <paramref name="target"/>. The pair forms when the target has asked
+    /// for this node too (consent on both sides); otherwise the target's client is told of the request.
+    /// Returns the resulting state. Throws KeyNotFoundException when the target is not a live participant of the same space.
+    /// </summary>
+    Task<EntanglementState> RequestEntanglement(Guid target);
+
+    /// <summary>Breaks the pair with (or withdraws the request to) <paramref name="partner"/>.</summary>
+    Task BreakEntanglement(Guid partner);
+
+    /// <summary>Partner-side of <see cref="RequestEntanglement"/>: true when this node had asked for <paramref name="from"/> (the pair forms).</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<bool> OfferEntanglement(Guid from, string space);
+
+    /// <summary>Partner-side of a break: forget <paramref name="from"/>.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task ForgetPartner(Guid from);
+
+    /// <summary>Current partners of this node.</summary>
+    Task<Guid[]> GetPartners();
 }

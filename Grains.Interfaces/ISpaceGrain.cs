@@ -17,6 +17,15 @@ public interface ISpaceGrain : IGrainWithStringKey
     /// <summary>The latest tick's aggregates.</summary>
     Task<SpaceTick> GetLatestTick();
 
+    /// <summary>Queues events for relay to the space's clients with the next tick.</summary>
+    Task Relay(SpaceEvent[] events);
+
+    /// <summary>A pair formed or broke (called by the node grains involved); notices go to both clients with the next tick.</summary>
+    Task PairChanged(EntangledPair pair, bool formed);
+
+    /// <summary>Tells <paramref name="notice"/>.To's client something about entanglement with the next tick.</summary>
+    Task Notify(EntanglementNotice notice);
+
     Task Subscribe(ISpaceObserver observer);
 
     Task Unsubscribe(ISpaceObserver observer);

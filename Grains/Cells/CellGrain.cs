@@ -155,6 +155,14 @@ public sealed partial class CellGrain(
         });
     }
 
+    public Task<NodeChange[]> GetMembers()
+    {
+        var members = new List<NodeChange>();
+        foreach (var (_, c) in _contributions)
+            if (c.IsMember) members.Add(c.State);
+        return Task.FromResult(members.ToArray());
+    }
+
     public Task SubscribeField(IFieldObserver observer)
     {
         bool fresh = !_observers.Observers.ContainsKey(observer);

@@ -109,6 +109,7 @@ public sealed class NodeGrain(
     {
         if (Current is not { Live: true } node) return;
         await LeaveCells(node);
+        await BreakAll(node.Space);
         if (node.Kind == NodeKind.Memory)
             await state.WriteStateAsync();
         else
@@ -122,6 +123,87 @@ public sealed class NodeGrain(
         if (node is { Kind: NodeKind.Participant, Live: true } && DateTime.UtcNow - node.UpdatedUtc > options.Value.ParticipantStaleAfter)
             node = node with { Live = false };
         return Task.FromResult(node);
+    }
+
+    /// <summary>Explicit pairs (consent on both sides) carry full strength and a 1:1 ratio.</summary>
+    private static EntangledPair ExplicitPair(Guid a, Guid b) => EntangledPair.Create(a, b, "1:1", 1.0, "explicit");
+
+    public async Task<EntanglementState> RequestEntanglement(Guid target)
+    {
+        var me = this.GetPrimaryKey();
+        if (target == me) throw new ArgumentException("A node cannot entangle with itself.");
+        if (Current is not { Live: true, Kind: NodeKind.Participant } node)
+            throw new InvalidOperationException($"Node {me} is not a live participant.");
+        if (state.State.Partners.Contains(target)) return EntanglementState.Formed;
+        // Recorded before asking: if the target asks for us at the same moment, its offer (interleaved) sees our consent.
+        state.State.Requested.Add(target);
+        bool formed;
+        try
+        {
+            formed = await GrainFactory.GetGrain<INodeGrain>(target).OfferEntanglement(me, node.Space);
+        }
+        catch
+        {
+            state.State.Requested.Remove(target);
+            throw;
+        }
+        var space = GrainFactory.GetGrain<ISpaceGrain>(node.Space);
+        if (formed)
+        {
+            state.State.Requested.Remove(target);
+            state.State.Partners.Add(target);
+            await space.PairChanged(ExplicitPair(me, target), formed: true);
+            return EntanglementState.Formed;
+        }
+        await space.Notify(new EntanglementNotice(target, me, EntanglementState.Requested, 0));
+        return EntanglementState.Requested;
+    }
+
+    public Task<bool> OfferEntanglement(Guid from, string space)
+    {
+        if (Current is not { Live: true, Kind: NodeKind.Participant } node || node.Space != space
+            || DateTime.UtcNow - node.UpdatedUtc > options.Value.ParticipantStaleAfter)
+            throw new KeyNotFoundException($"Node {this.GetPrimaryKey()} is not a live participant of space '{space}'.");
+        if (state.State.Partners.Contains(from)) return Task.FromResult(true);
+        if (!state.State.Requested.Remove(from)) return Task.FromResult(false);
+        state.State.Partners.Add(from);
+        return Task.FromResult(true);
+    }
+
+    public async Task BreakEntanglement(Guid partner)
+    {
+        var me = this.GetPrimaryKey();
+        bool wasPartner = state.State.Partners.Remove(partner);
+        state.State.Requested.Remove(partner);
+        if (!wasPartner) return;
+        await GrainFactory.GetGrain<INodeGrain>(partner).ForgetPartner(me);
+        if (Current is { } node)
+            await GrainFactory.GetGrain<ISpaceGrain>(node.Space).PairChanged(ExplicitPair(me, partner), formed: false);
+    }
+
+    public Task ForgetPartner(Guid from)
+    {
+        state.State.Partners.Remove(from);
+        state.State.Requested.Remove(from);
+        return Task.CompletedTask;
+    }
+
+    public Task<Guid[]> GetPartners() => Task.FromResult(state.State.Partners.ToArray());
+
+    /// <summary>Leaving breaks every pair; both sides are told through the space.</summary>
+    private async Task BreakAll(string spaceId)
+    {
+        var me = this.GetPrimaryKey();
+        var partners = state.State.Partners.ToArray();
+        state.State.Partners.Clear();
+        state.State.Requested.Clear();
+        if (partners.Length == 0) return;
+        var space = GrainFactory.GetGrain<ISpaceGrain>(spaceId);
+        await Task.WhenAll(partners.Select(async p =>
+        {
+            await GrainFactory.GetGrain<INodeGrain>(p).ForgetPartner(me);
+            await space.PairChanged(ExplicitPair(me, p), formed: false);
+        }));
     }
 
     private async Task LeaveCells(NodeSnapshot node)

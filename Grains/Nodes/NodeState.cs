@@ -5,4 +5,8 @@ namespace Resonance.Grains.Nodes;
 public sealed class NodeState
 {
     [Id(0)] public NodeSnapshot? Snapshot { get; set; }
+    /// <summary>Entangled partners (grain-to-grain references, by key).</summary>
+    [Id(1)] public HashSet<Guid> Partners { get; set; } = [];
+    /// <summary>Nodes this one asked to entangle with that have not asked back yet.</summary>
+    [Id(2)] public HashSet<Guid> Requested { get; set; } = [];
 }

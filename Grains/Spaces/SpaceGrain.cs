@@ -21,6 +21,10 @@ public sealed partial class SpaceGrain(
     private SpaceAggregator _aggregator = null!;
     private SpaceTick _latest = new();
     private long _seq;
+    private readonly HashSet<EntangledPair> _pairs = [];
+    private readonly List<EntanglementNotice> _notices = [];
+    private readonly List<SpaceEvent> _events = [];
+    private long _eventsDropped;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
@@ -77,6 +81,35 @@ public sealed partial class SpaceGrain(
 
     public Task<SpaceTick> GetLatestTick() => Task.FromResult(_latest);
 
+    public Task Relay(SpaceEvent[] events)
+    {
+        foreach (var e in events)
+        {
+            if (_events.Count < options.Value.RelayEventsPerTick) _events.Add(e);
+            else _eventsDropped++;
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task PairChanged(EntangledPair pair, bool formed)
+    {
+        // Pairs are keyed by their two nodes: a re-formed pair replaces the old entry (strength or type may differ).
+        // Both partners may report the same change (simultaneous requests); the second report changes nothing.
+        bool existed = _pairs.RemoveWhere(p => p.Node1 == pair.Node1 && p.Node2 == pair.Node2) > 0;
+        if (formed) _pairs.Add(pair);
+        if (existed == formed) return Task.CompletedTask;
+        var state = formed ? EntanglementState.Formed : EntanglementState.Broken;
+        _notices.Add(new EntanglementNotice(pair.Node1, pair.Node2, state, pair.Strength));
+        _notices.Add(new EntanglementNotice(pair.Node2, pair.Node1, state, pair.Strength));
+        return Task.CompletedTask;
+    }
+
+    public Task Notify(EntanglementNotice notice)
+    {
+        _notices.Add(notice);
+        return Task.CompletedTask;
+    }
+
     public Task Subscribe(ISpaceObserver observer)
     {
         _observers.Subscribe(observer, observer);
@@ -106,7 +139,14 @@ public sealed partial class SpaceGrain(
     private Task Tick()
     {
         var now = DateTime.UtcNow;
-        _latest = _aggregator.Aggregate(this.GetPrimaryKeyString(), ++_seq, now, _reports, _latest.GlobalResonance);
+        _latest = _aggregator.Aggregate(this.GetPrimaryKeyString(), ++_seq, now, _reports, _latest.GlobalResonance) with
+        {
+            Pairs = [.. _pairs],
+            Notices = [.. _notices],
+            Events = [.. _events],
+        };
+        _notices.Clear();
+        _events.Clear();
         _observers.ClearExpired();
         if (_observers.Count > 0)
         {

@@ -1,0 +1,102 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
+
+namespace Resonance.Gateway.Events;
+
+/// <summary>
+/// Group commit in front of an <see cref="IEventStore"/>: callers hand in events and await their commit; one loop takes
+/// whatever is queued (up to <see cref="MaxBatch"/>) and commits it in one transaction. The queue is bounded, so a slow
+/// database pushes back on the callers instead of growing memory.
+/// </summary>
+public sealed partial class EventWriter(IEventStore store, ILogger<EventWriter> logger) : BackgroundService
+{
+    public const int MaxBatch = 512;
+    private const int Capacity = 16 * 1024;
+
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Capacity)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private readonly record struct Pending(EventRecord Record, TaskCompletionSource Committed);
+
+    public long Committed => Interlocked.Read(ref _committed);
+    private long _committed;
+
+    /// <summary>Completes once every record is durably stored; faults if the store failed.</summary>
+    public async Task WriteAsync(IReadOnlyList<EventRecord> records, CancellationToken cancellationToken)
+    {
+        var waits = new Task[records.Count];
+        for (int k = 0; k < records.Count; k++)
+        {
+            var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await _queue.Writer.WriteAsync(new Pending(records[k], tcs), cancellationToken);
+            waits[k] = tcs.Task;
+        }
+        await Task.WhenAll(waits);
+    }
+
+    public Task WriteAsync(EventRecord record, CancellationToken cancellationToken) => WriteAsync([record], cancellationToken);
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await store.InitializeAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(MaxBatch);
+        var records = new List<EventRecord>(MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < MaxBatch && reader.TryRead(out var p)) batch.Add(p);
+            records.Clear();
+            foreach (var p in batch) records.Add(p.Record);
+            try
+            {
+                await CommitWithRetry(records, stoppingToken);
+                Interlocked.Add(ref _committed, batch.Count);
+                foreach (var p in batch) p.Committed.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                LogCommitFailed(batch.Count, e);
+                foreach (var p in batch) p.Committed.TrySetException(e);
+            }
+            batch.Clear();
+            if (stoppingToken.IsCancellationRequested && !reader.TryPeek(out _)) break;
+        }
+    }
+
+    private async Task CommitWithRetry(List<EventRecord> records, CancellationToken stoppingToken)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.AppendAsync(records, CancellationToken.None);
+                return;
+            }
+            catch (Exception e) when (attempt < 3 && !stoppingToken.IsCancellationRequested)
+            {
+                LogCommitRetry(records.Count, attempt, e);
+                await Task.Delay(100 * attempt, CancellationToken.None);
+            }
+        }
+    }
+
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        return base.StopAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Committing {Count} events failed; their writers get the error")]
+    private partial void LogCommitFailed(int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing {Count} events failed (attempt {Attempt}); retrying")]
+    private partial void LogCommitRetry(int count, int attempt, Exception exception);
+}

@@ -1,0 +1,123 @@
+using Microsoft.Data.Sqlite;
+using Resonance.Grains;
+
+namespace Resonance.Gateway.Events;
+
+/// <summary>
+/// The embedded default's event store: one SQLite file (WAL, synchronous=FULL so a committed batch survives a crash).
+/// </summary>
+public sealed class SqliteEventStore(string path) : IEventStore
+{
+    private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (directory is not null) Directory.CreateDirectory(directory);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            PRAGMA journal_mode = WAL;
+            CREATE TABLE IF NOT EXISTS consciousness_events (
+                event_id   TEXT PRIMARY KEY,
+                space      TEXT NOT NULL,
+                user_id    TEXT NOT NULL,
+                event_type TEXT NOT NULL,
+                data       TEXT NOT NULL,
+                x          REAL,
+                y          REAL,
+                resonance  REAL,
+                ts_ms      INTEGER NOT NULL
+            );
+            CREATE INDEX IF NOT EXISTS consciousness_events_space_ts ON consciousness_events (space, ts_ms);
+            """;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    public async Task AppendAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0) return;
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            INSERT OR IGNORE INTO consciousness_events (event_id, space, user_id, event_type, data, x, y, resonance, ts_ms)
+            VALUES ($id, $space, $user, $type, $data, $x, $y, $r, $ts)
+            """;
+        var id = command.Parameters.Add("$id", SqliteType.Text);
+        var space = command.Parameters.Add("$space", SqliteType.Text);
+        var user = command.Parameters.Add("$user", SqliteType.Text);
+        var type = command.Parameters.Add("$type", SqliteType.Text);
+        var data = command.Parameters.Add("$data", SqliteType.Text);
+        var x = command.Parameters.Add("$x", SqliteType.Real);
+        var y = command.Parameters.Add("$y", SqliteType.Real);
+        var r = command.Parameters.Add("$r", SqliteType.Real);
+        var ts = command.Parameters.Add("$ts", SqliteType.Integer);
+        foreach (var record in batch)
+        {
+            var e = record.Event;
+            id.Value = e.EventId.ToString();
+            space.Value = record.Space;
+            user.Value = e.UserId.ToString();
+            type.Value = e.EventType;
+            data.Value = e.DataJson;
+            x.Value = (object?)e.X ?? DBNull.Value;
+            y.Value = (object?)e.Y ?? DBNull.Value;
+            r.Value = (object?)e.Resonance ?? DBNull.Value;
+            ts.Value = (long)(e.TimestampUtc - DateTime.UnixEpoch).TotalMilliseconds;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<EventRecord>> QueryAsync(string space, DateTime fromUtc, DateTime toUtc, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT event_id, user_id, event_type, data, x, y, resonance, ts_ms FROM consciousness_events
+            WHERE space = $space AND ts_ms >= $from AND ts_ms < $to ORDER BY ts_ms, event_id LIMIT $limit
+            """;
+        command.Parameters.AddWithValue("$space", space);
+        command.Parameters.AddWithValue("$from", (long)(fromUtc - DateTime.UnixEpoch).TotalMilliseconds);
+        command.Parameters.AddWithValue("$to", (long)(toUtc - DateTime.UnixEpoch).TotalMilliseconds);
+        command.Parameters.AddWithValue("$limit", limit);
+        var result = new List<EventRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new EventRecord(space, new SpaceEvent
+            {
+                EventId = Guid.Parse(reader.GetString(0)),
+                UserId = Guid.Parse(reader.GetString(1)),
+                EventType = reader.GetString(2),
+                DataJson = reader.GetString(3),
+                X = reader.IsDBNull(4) ? null : reader.GetDouble(4),
+                Y = reader.IsDBNull(5) ? null : reader.GetDouble(5),
+                Resonance = reader.IsDBNull(6) ? null : reader.GetDouble(6),
+                TimestampUtc = DateTime.UnixEpoch.AddMilliseconds(reader.GetInt64(7)),
+            }));
+        }
+        return result;
+    }
+
+    public async Task<long> CountAsync(string space, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM consciousness_events WHERE space = $space";
+        command.Parameters.AddWithValue("$space", space);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+}

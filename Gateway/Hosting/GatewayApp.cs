@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Options;
+using Resonance.Gateway.Events;
+using Resonance.Gateway.Rest;
+using Resonance.Gateway.Sessions;
+using Resonance.Gateway.Spaces;
+using Resonance.Grains;
+using Resonance.Grains.Hosting;
+
+namespace Resonance.Gateway.Hosting;
+
+/// <summary>
+/// Builds the gateway: WebSocket + REST bridge to the grains, and the web viewer. In <c>embedded</c> mode (the default)
+/// it co-hosts a silo with localhost clustering; in <c>client</c> mode it joins separately started silos.
+/// </summary>
+public static class GatewayApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // Found next to the binary when started from elsewhere (tests, a published folder).
+            WebRootPath = Directory.Exists(Path.Combine(Directory.GetCurrentDirectory(), "wwwroot")) ? null : Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+        });
+        configure?.Invoke(builder);
+
+        var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new();
+        var silo = builder.Configuration.GetSection(ResonanceSiloOptions.Section).Get<ResonanceSiloOptions>() ?? new();
+        builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
+
+        bool embedded = !string.Equals(gateway.Mode, "client", StringComparison.OrdinalIgnoreCase);
+        if (embedded)
+        {
+            builder.UseOrleans(orleans =>
+            {
+                orleans.UseLocalhostClustering(silo.Port, silo.GatewayPort);
+                orleans.AddResonanceGrains();
+                orleans.AddResonanceMemoryStorage();
+            });
+        }
+        else
+        {
+            builder.UseOrleansClient(client => client.UseLocalhostClustering(silo.GatewayPort));
+        }
+
+        builder.Services.AddSingleton<GatewayCounters>();
+        builder.Services.AddSingleton<SpaceHubRegistry>();
+        builder.Services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            return new SnapshotCache(o.SnapshotCacheBytes, o.SnapshotCacheTtl);
+        });
+        builder.Services.AddSingleton<IEventStore>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
+            return new SqliteEventStore(Path.Combine(o.DataDirectory, "events.db"));
+        });
+        builder.Services.AddSingleton<EventWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventWriter>());
+        builder.Services.AddOpenApi();
+
+        var app = builder.Build();
+        app.UseWebSockets(new WebSocketOptions
+        {
+            KeepAliveInterval = gateway.KeepAliveInterval,
+            KeepAliveTimeout = gateway.KeepAliveInterval * 2,
+        });
+        app.Use(async (context, next) =>
+        {
+            // Measured REST response time (the stats endpoint's averageResponseTime).
+            if (!context.Request.Path.StartsWithSegments("/api") || context.WebSockets.IsWebSocketRequest)
+            {
+                await next();
+                return;
+            }
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            await next();
+            context.RequestServices.GetRequiredService<GatewayCounters>().RestRequest(System.Diagnostics.Stopwatch.GetElapsedTime(start));
+        });
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
+        app.MapOpenApi();
+        WebSocketEndpoint.Map(app);
+        RestEndpoints.Map(app);
+        app.MapGet("/healthz", async (IGrainFactory grains, CancellationToken ct) =>
+        {
+            var tick = await grains.GetGrain<ISpaceGrain>(SpaceId.Default).GetLatestTick().WaitAsync(TimeSpan.FromSeconds(5), ct);
+            return Results.Ok(new { status = "ok", role = "gateway", mode = embedded ? "embedded" : "client", space = tick.Space, seq = tick.Seq });
+        });
+        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<SpaceHubRegistry>().DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)));
+        return app;
+    }
+}

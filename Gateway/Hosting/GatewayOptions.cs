@@ -1,0 +1,49 @@
+namespace Resonance.Gateway.Hosting;
+
+/// <summary>The gateway's behaviour, bound from <c>Resonance:Gateway</c> (env: <c>Resonance__Gateway__...</c>).</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Resonance:Gateway";
+
+    /// <summary><c>embedded</c> (default: co-host a silo) or <c>client</c> (join separately started silos as an Orleans client).</summary>
+    public string Mode { get; set; } = "embedded";
+
+    /// <summary>Largest accepted client text message in bytes.</summary>
+    public int MaxMessageBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Sustained messages per second a client may send (bursts up to twice this).</summary>
+    public double MaxMessagesPerSecond { get; set; } = 50;
+
+    /// <summary>Errors per minute a client may cause before it is closed with 1008.</summary>
+    public double MaxErrorsPerMinute { get; set; } = 60;
+
+    /// <summary>A session that sends nothing for this long is closed and its participant removed.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>WebSocket ping interval (dead peers are detected by the missing pong).</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Per-client cap on queued droppable messages (frames, updates, relayed events); the oldest goes first.</summary>
+    public int DroppableQueueLength { get; set; } = 8;
+
+    /// <summary>Per-client cap on queued replies (acks, errors); a client this far behind is closed.</summary>
+    public int ReliableQueueLength { get; set; } = 512;
+
+    /// <summary>How often the gateway renews its observer subscriptions (must be below the grains' observer expiry).</summary>
+    public TimeSpan SubscriptionRefresh { get; set; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>Without a tick for this long the gateway assumes its subscription was lost (e.g. a silo restart) and renews it.</summary>
+    public TimeSpan TickSilenceLimit { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>Bytes the REST snapshot cache may hold.</summary>
+    public long SnapshotCacheBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>Snapshot cache time-to-live.</summary>
+    public TimeSpan SnapshotCacheTtl { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Largest batch accepted by <c>POST /api/events</c>.</summary>
+    public int MaxEventsPerRequest { get; set; } = 1000;
+
+    /// <summary>Where the embedded default keeps its SQLite event store (relative to the working directory).</summary>
+    public string DataDirectory { get; set; } = "data";
+}

@@ -1,0 +1,292 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
+using Resonance.Gateway.Events;
+using Resonance.Gateway.Hosting;
+using Resonance.Gateway.Protocol;
+using Resonance.Gateway.Spaces;
+using Resonance.Grains;
+
+namespace Resonance.Gateway.Rest;
+
+/// <summary>The REST API: event ingest, field snapshots (json/f32/png), global measures, node queries.</summary>
+public static partial class RestEndpoints
+{
+    public static void Map(WebApplication app)
+    {
+        app.MapPost("/api/events", PostEvents).WithSummary("Ingest a batch of consciousness events; answers after they are committed.");
+        app.MapGet("/api/spaces/{id}/field", GetField).WithSummary("The composed field over a viewport as JSON, float32 (RFLD) or a PNG heatmap.");
+        app.MapGet("/api/spaces/{id}/stats", GetStats).WithSummary("The space's global measures and the gateway's measured performance.");
+        app.MapGet("/api/spaces/{id}/nodes", GetNodes).WithSummary("Nodes of the space, optionally within radius of (x, y).");
+        app.MapGet("/api/spaces/{id}/events", GetEvents).WithSummary("Stored events of the space in [from, to).");
+    }
+
+    private static IResult Error(int status, string code, string message, string? field = null) =>
+        Results.Json(new { error = new { code, message, field } }, statusCode: status);
+
+    // -----------------------------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> PostEvents(HttpRequest request, SpaceHubRegistry hubs, EventWriter writer, IOptions<GatewayOptions> options, CancellationToken ct)
+    {
+        if (request.ContentLength is > 4 * 1024 * 1024)
+            return Error(413, ErrorCodes.MessageTooLarge, "Batches are limited to 4 MiB.");
+        JsonDocument document;
+        try
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body, ct);
+            if (body.Length > 4 * 1024 * 1024) return Error(413, ErrorCodes.MessageTooLarge, "Batches are limited to 4 MiB.");
+            document = ClientMessageParser.ParseDocument(body.ToArray());
+        }
+        catch (ProtocolException e)
+        {
+            return Error(400, e.Code, e.Message);
+        }
+        using (document)
+        {
+            var root = document.RootElement;
+            JsonElement items = root.ValueKind == JsonValueKind.Array ? root
+                : root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var ev) && ev.ValueKind == JsonValueKind.Array ? ev
+                : default;
+            if (items.ValueKind != JsonValueKind.Array)
+                return Error(400, ErrorCodes.InvalidType, "The body must be a JSON array of events, or {\"events\": [...]}.", "events");
+            int count = items.GetArrayLength();
+            if (count > options.Value.MaxEventsPerRequest)
+                return Error(413, ErrorCodes.OutOfRange, $"At most {options.Value.MaxEventsPerRequest} events per request, got {count}.", "events");
+
+            var results = new List<object>(count);
+            var accepted = new List<(EventRecord Record, SpaceHub Hub)>();
+            int index = 0;
+            foreach (var item in items.EnumerateArray())
+            {
+                try
+                {
+                    if (item.ValueKind != JsonValueKind.Object)
+                        throw new ProtocolException(ErrorCodes.InvalidType, "Each event must be a JSON object.");
+                    var fields = new MessageFields(item);
+                    string space = fields.OptionalString("space", 64) ?? SpaceId.Default;
+                    if (!SpaceId.IsValid(space)) throw new ProtocolException(ErrorCodes.InvalidValue, "'space' must match [a-z0-9-]{1,64}.", "space");
+                    var hub = await hubs.GetAsync(space);
+                    var m = ClientMessageParser.Event(fields, hub.Geometry.Config);
+                    var e = new SpaceEvent
+                    {
+                        EventId = fields.OptionalGuid("eventId") ?? Guid.NewGuid(),
+                        UserId = fields.OptionalGuid("userId") ?? Guid.Empty,
+                        EventType = m.EventType,
+                        DataJson = m.DataJson,
+                        X = m.X,
+                        Y = m.Y,
+                        Resonance = m.Resonance,
+                        TimestampUtc = DateTime.UtcNow,
+                    };
+                    accepted.Add((new EventRecord(space, e), hub));
+                    results.Add(new { index, eventId = e.EventId });
+                }
+                catch (ProtocolException e)
+                {
+                    results.Add(new { index, error = new { code = e.Code, message = e.Message, field = e.Field } });
+                }
+                index++;
+            }
+            if (accepted.Count > 0)
+            {
+                try
+                {
+                    await writer.WriteAsync(accepted.Select(a => a.Record).ToList(), ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    return Error(503, ErrorCodes.Unavailable, "The events could not be stored; retry (event ids make retries idempotent).");
+                }
+                foreach (var (record, hub) in accepted) hub.Relay(record.Event);
+            }
+            return Results.Json(new { accepted = accepted.Count, rejected = count - accepted.Count, results },
+                statusCode: accepted.Count == 0 && count > 0 ? 400 : 200);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------------------------------
+
+    private static readonly string[] FieldQueryNumbers = ["x0", "y0", "x1", "y1", "width", "height"];
+
+    private static async Task<IResult> GetField(string id, HttpRequest request, SpaceHubRegistry hubs, SnapshotCache cache)
+    {
+        if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
+        var hub = await hubs.GetAsync(id);
+        // The query goes through the same validation as a subscribe_field message.
+        var json = new JsonObject { ["type"] = MessageTypes.SubscribeField };
+        foreach (var name in FieldQueryNumbers)
+        {
+            if (request.Query[name].FirstOrDefault() is not { } text) continue;
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+                return Error(400, ErrorCodes.InvalidType, $"'{name}' must be a number.", name);
+            if (!double.IsFinite(v)) return Error(400, ErrorCodes.NotFinite, $"'{name}' must be finite.", name);
+            json[name] = v;
+        }
+        string format = request.Query["format"].FirstOrDefault() ?? "json";
+        if (format is not ("json" or "f32" or "png")) return Error(400, ErrorCodes.InvalidValue, "'format' must be json, f32 or png.", "format");
+        json["format"] = format == "f32" ? "f32" : "json";
+        FieldSubscription s;
+        try
+        {
+            using var doc = JsonDocument.Parse(json.ToJsonString());
+            s = ClientMessageParser.Subscription(new MessageFields(doc.RootElement), hub.Geometry.Config);
+        }
+        catch (ProtocolException e)
+        {
+            return Error(400, e.Code, e.Message, e.Field);
+        }
+
+        await hub.EnsureCellsAsync(s, hold: TimeSpan.FromSeconds(60));
+        var (mirror, seq) = hub.Version;
+        string viewport = string.Create(CultureInfo.InvariantCulture, $"{s.X0},{s.Y0},{s.X1},{s.Y1},{s.Width}x{s.Height}");
+        var key = new SnapshotCache.Key(id, mirror, seq, viewport, format);
+        if (cache.TryGet(key, out var bytes, out var contentType))
+            return Results.Bytes(bytes, contentType);
+
+        var sample = hub.Sample(s);
+        double min = sample.Values.Length == 0 ? 0 : sample.Values.Min(), max = sample.Values.Length == 0 ? 0 : sample.Values.Max();
+        (bytes, contentType) = format switch
+        {
+            "png" => (HeatmapPng.Encode(sample.Values, s.Width, s.Height, min, max), "image/png"),
+            "f32" => (FieldFrames.Encode(s, (uint)sample.Seq, sample.Values, sample.Time, sample.G), "application/octet-stream"),
+            _ => (FieldFrames.Encode(s, (uint)sample.Seq, sample.Values, sample.Time, sample.G), "application/json"),
+        };
+        cache.Put(key with { MirrorVersion = sample.Mirror, TickSeq = sample.Seq }, bytes, contentType);
+        return Results.Bytes(bytes, contentType);
+    }
+
+    // -----------------------------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> GetStats(string id, SpaceHubRegistry hubs, SnapshotCache cache, GatewayCounters counters)
+    {
+        if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
+        var hub = await hubs.GetAsync(id);
+        var t = hub.Latest;
+        var g = hub.Geometry;
+        double footprint = Math.PI * Math.Pow(g.Config.Cutoff / g.Grid.Spacing, 2);
+        return Results.Json(new
+        {
+            space = id,
+            seq = t.Seq,
+            globalResonance = t.GlobalResonance,
+            activeNodes = t.ActiveNodes,
+            memoryNodes = t.MemoryNodes,
+            quantumCoherence = t.QuantumCoherence,
+            meanPhase = t.MeanPhase,
+            phiCascades = t.Pairs.Length,
+            field = new { min = t.FieldMin, max = t.FieldMax, mean = t.FieldMean, energy = t.FieldEnergy, samples = g.Grid.SampleCount },
+            timestamp = ServerMessages.UnixMs(t.TimestampUtc),
+            gateway = new
+            {
+                connectedClients = counters.Connected,
+                sessionsInSpace = hub.SessionCount,
+                messagesIn = counters.MessagesIn,
+                messagesOut = counters.MessagesOut,
+                errors = counters.Errors,
+                framesDropped = counters.FramesDropped,
+                ticksReceived = hub.TicksReceived,
+                resubscriptions = hub.Resubscriptions,
+            },
+            performance = new
+            {
+                cacheEnabled = true,
+                cacheHitRate = cache.HitRate,
+                cacheHits = cache.Hits,
+                cacheMisses = cache.Misses,
+                cacheEntries = cache.Count,
+                cacheBytes = cache.Bytes,
+                spatialIndexEnabled = true,
+                spatialIndex = $"cell grid {g.CellsX}x{g.CellsY}, side {g.CellSize}",
+                calculationComplexity = "O(footprint) per node update",
+                footprintSamples = Math.Round(footprint, 1),
+                averageResponseTime = counters.AverageRestResponseMs,
+            },
+        });
+    }
+
+    // -----------------------------------------------------------------------------------------------------------------
+
+    private const int MaxNodes = 10_000;
+
+    private static async Task<IResult> GetNodes(string id, HttpRequest request, SpaceHubRegistry hubs, IGrainFactory grains)
+    {
+        if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
+        var hub = await hubs.GetAsync(id);
+        var g = hub.Geometry;
+        double? x = null, y = null, radius = null;
+        foreach (var (name, min, max) in new[] { ("x", 0.0, g.Config.Width), ("y", 0.0, g.Config.Height), ("radius", 0.0, 2 * Math.Max(g.Config.Width, g.Config.Height)) })
+        {
+            if (request.Query[name].FirstOrDefault() is not { } text) continue;
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+                return Error(400, ErrorCodes.InvalidType, $"'{name}' must be a number.", name);
+            if (!double.IsFinite(v)) return Error(400, ErrorCodes.NotFinite, $"'{name}' must be finite.", name);
+            if (v < min || v > max) return Error(400, ErrorCodes.OutOfRange, $"'{name}' must be within [{min}, {max}].", name);
+            if (name == "x") x = v; else if (name == "y") y = v; else radius = v;
+        }
+        if ((x, y, radius) is not (null, null, null) && (x is null || y is null || radius is null))
+            return Error(400, ErrorCodes.MissingField, "'x', 'y' and 'radius' go together.");
+
+        int cx0 = 0, cx1 = g.CellsX - 1, cy0 = 0, cy1 = g.CellsY - 1;
+        if (radius is { } r)
+        {
+            (cx0, cy0) = g.CellOf(Math.Max(0, x!.Value - r), Math.Max(0, y!.Value - r));
+            (cx1, cy1) = g.CellOf(Math.Min(g.Config.Width, x.Value + r), Math.Min(g.Config.Height, y.Value + r));
+        }
+        if ((long)(cx1 - cx0 + 1) * (cy1 - cy0 + 1) > 4096)
+            return Error(400, ErrorCodes.OutOfRange, "The query covers too many cells; give x, y and a smaller radius.", "radius");
+        var calls = new List<Task<NodeChange[]>>();
+        for (int cy = cy0; cy <= cy1; cy++)
+            for (int cx = cx0; cx <= cx1; cx++)
+                calls.Add(grains.GetGrain<ICellGrain>(CellKey.Format(id, cx, cy)).GetMembers());
+        var members = (await Task.WhenAll(calls)).SelectMany(m => m)
+            .Where(n => radius is null || (n.X - x!.Value) * (n.X - x.Value) + (n.Y - y!.Value) * (n.Y - y.Value) <= radius.Value * radius.Value)
+            .Take(MaxNodes)
+            .Select(n => new
+            {
+                id = n.NodeId,
+                kind = n.Kind == NodeKind.Memory ? "memory" : "participant",
+                x = n.X,
+                y = n.Y,
+                strength = n.Strength,
+                phase = n.Phase,
+                resonance = n.Resonance,
+            })
+            .ToList();
+        return Results.Json(new { space = id, count = members.Count, nodes = members });
+    }
+
+    // -----------------------------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> GetEvents(string id, HttpRequest request, IEventStore store, CancellationToken ct)
+    {
+        if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
+        DateTime from = DateTime.UtcNow.AddHours(-1), to = DateTime.UtcNow.AddSeconds(1);
+        foreach (var name in new[] { "from", "to" })
+        {
+            if (request.Query[name].FirstOrDefault() is not { } text) continue;
+            if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v))
+                return Error(400, ErrorCodes.InvalidType, $"'{name}' must be an ISO-8601 time.", name);
+            if (name == "from") from = v.UtcDateTime; else to = v.UtcDateTime;
+        }
+        if (to <= from) return Error(400, ErrorCodes.OutOfRange, "'to' must be after 'from'.", "to");
+        var events = await store.QueryAsync(id, from, to, 10_000, ct);
+        return Results.Json(new
+        {
+            space = id,
+            count = events.Count,
+            events = events.Select(r => new
+            {
+                eventId = r.Event.EventId,
+                userId = r.Event.UserId,
+                eventType = r.Event.EventType,
+                data = JsonNode.Parse(r.Event.DataJson),
+                x = r.Event.X,
+                y = r.Event.Y,
+                resonance = r.Event.Resonance,
+                timestamp = r.Event.TimestampUtc,
+            }),
+        });
+    }
+}

@@ -1,0 +1,19 @@
+namespace Resonance.Gateway.Sessions;
+
+/// <summary>A token bucket: <c>capacity</c> tokens, refilled at <c>perSecond</c>. Not thread-safe (one per session loop).</summary>
+public sealed class RateBudget(double perSecond, double capacity)
+{
+    private readonly double _capacity = capacity;
+    private double _tokens = capacity;
+    private long _last = Environment.TickCount64;
+
+    public bool TryTake()
+    {
+        long now = Environment.TickCount64;
+        _tokens = Math.Min(_capacity, _tokens + (now - _last) / 1000.0 * perSecond);
+        _last = now;
+        if (_tokens < 1) return false;
+        _tokens -= 1;
+        return true;
+    }
+}

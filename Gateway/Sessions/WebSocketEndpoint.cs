@@ -1,0 +1,87 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+using Resonance.Gateway.Events;
+using Resonance.Gateway.Hosting;
+using Resonance.Gateway.Spaces;
+using Resonance.Grains;
+
+namespace Resonance.Gateway.Sessions;
+
+/// <summary>Accepts <c>/api/harmonic-ws</c> (and <c>/ws</c>) connections and runs a <see cref="ClientSession"/> for each.</summary>
+public static partial class WebSocketEndpoint
+{
+    public static readonly string[] Paths = ["/api/harmonic-ws", "/ws"];
+
+    public static void Map(WebApplication app)
+    {
+        foreach (var path in Paths)
+            app.Map(path, Handle).ExcludeFromDescription();
+    }
+
+    private static async Task Handle(
+        HttpContext context,
+        SpaceHubRegistry hubs,
+        IGrainFactory grains,
+        EventWriter events,
+        IOptions<GatewayOptions> options,
+        GatewayCounters counters,
+        ILoggerFactory loggers,
+        IHostApplicationLifetime lifetime)
+    {
+        if (!context.WebSockets.IsWebSocketRequest)
+        {
+            await Results.Problem("This endpoint speaks WebSocket only.", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+            return;
+        }
+        var query = context.Request.Query;
+        string space = query["space"].FirstOrDefault() ?? SpaceId.Default;
+        if (!SpaceId.IsValid(space))
+        {
+            await Results.Problem("'space' must match [a-z0-9-]{1,64}.", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+            return;
+        }
+        Guid userId = Guid.NewGuid();
+        if (query["userId"].FirstOrDefault() is { } requested && (!Guid.TryParse(requested, out userId) || userId == Guid.Empty))
+        {
+            await Results.Problem("'userId' must be a GUID.", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+            return;
+        }
+
+        SpaceHub hub;
+        try
+        {
+            hub = await hubs.GetAsync(space);
+        }
+        catch (Exception e)
+        {
+            LogHubFailed(loggers.CreateLogger(typeof(WebSocketEndpoint)), space, e);
+            await Results.Problem("The cluster is unavailable; retry.", statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+            return;
+        }
+
+        (double, double)? position = null;
+        string? xs = query["x"].FirstOrDefault(), ys = query["y"].FirstOrDefault();
+        if (xs is not null || ys is not null)
+        {
+            var config = hub.Geometry.Config;
+            if (!double.TryParse(xs, NumberStyles.Float, CultureInfo.InvariantCulture, out double x) ||
+                !double.TryParse(ys, NumberStyles.Float, CultureInfo.InvariantCulture, out double y) ||
+                !(x >= 0 && x < config.Width && y >= 0 && y < config.Height))
+            {
+                await Results.Problem($"'x' and 'y' must both be given, within [0,{config.Width}) x [0,{config.Height}).",
+                    statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+                return;
+            }
+            position = (x, y);
+        }
+
+        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var logger = loggers.CreateLogger<ClientSession>();
+        using var scope = logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = context.Connection.Id, ["UserId"] = userId, ["Space"] = space });
+        var session = new ClientSession(socket, userId, hub, position, grains, events, options.Value, counters, logger);
+        await session.RunAsync(lifetime.ApplicationStopping);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Opening space {Space} failed")]
+    private static partial void LogHubFailed(ILogger logger, string space, Exception exception);
+}

@@ -1,0 +1,378 @@
+using System.Collections.Concurrent;
+using System.Net.WebSockets;
+using Microsoft.Extensions.Logging;
+using Resonance.Gateway.Hosting;
+using Resonance.Gateway.Protocol;
+using Resonance.Gateway.Sessions;
+using Resonance.Grains;
+using Resonance.Grains.Field;
+using Resonance.Grains.Spaces;
+
+namespace Resonance.Gateway.Spaces;
+
+/// <summary>
+/// One space as this gateway process sees it. It is the process's single observer of the space grain and of the cells
+/// its clients look at, and fans what they publish out to its own sessions: every tick's <c>resonance_update</c>
+/// (serialised once), entanglement notices to the two clients concerned, relayed events, and field frames composed from
+/// a local mirror of the cells' tiles at each client's own viewport and rate. Subscriptions are renewed periodically and
+/// at once when ticks stop arriving (a silo restart loses them).
+/// </summary>
+public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDisposable
+{
+    private readonly IGrainFactory _grains;
+    private readonly GatewayOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<ClientSession, byte> _sessions = new();
+    private readonly ConcurrentDictionary<Guid, ClientSession> _byUser = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly ISpaceObserver _spaceRef;
+    private readonly IFieldObserver _fieldRef;
+    private readonly Task _refreshLoop;
+    private readonly Task _frameLoop;
+
+    // Field mirror: the node sum over the whole grid, assembled from the tiles the cells publish.
+    private readonly Lock _field = new();
+    private double[]? _nodeSum;
+    private double[]? _composed;
+    private readonly Dictionary<(int Cx, int Cy), long> _tileVersions = [];
+    private readonly Dictionary<(int Cx, int Cy), long> _cellHeldUntil = [];
+    private readonly HashSet<(int Cx, int Cy)> _subscribedCells = [];
+    private long _mirrorVersion;
+    private (long Mirror, long Seq) _composedAt = (-1, -1);
+
+    private readonly ConcurrentQueue<SpaceEvent> _relay = new();
+    private SpaceTick _latest;
+    private long _lastTickAt = Environment.TickCount64;
+
+    public string Space { get; }
+    public SpaceGeometry Geometry { get; }
+    public SpaceTick Latest => Volatile.Read(ref _latest);
+    public int SessionCount => _sessions.Count;
+    public long TicksReceived => Interlocked.Read(ref _ticksReceived);
+    private long _ticksReceived;
+    public long Resubscriptions { get; private set; }
+
+    public SpaceHub(string space, SpaceGeometry geometry, SpaceTick latest, IGrainFactory grains, GatewayOptions options, ILogger logger)
+    {
+        Space = space;
+        Geometry = geometry;
+        _latest = latest;
+        _grains = grains;
+        _options = options;
+        _logger = logger;
+        _spaceRef = grains.CreateObjectReference<ISpaceObserver>(this);
+        _fieldRef = grains.CreateObjectReference<IFieldObserver>(this);
+        _refreshLoop = Task.Run(RefreshLoop);
+        _frameLoop = Task.Run(FrameLoop);
+    }
+
+    public Task SubscribeAsync() => _grains.GetGrain<ISpaceGrain>(Space).Subscribe(_spaceRef);
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Sessions
+
+    public void Add(ClientSession session)
+    {
+        _sessions.TryAdd(session, 0);
+        _byUser[session.UserId] = session;
+    }
+
+    public void Remove(ClientSession session)
+    {
+        _sessions.TryRemove(session, out _);
+        _byUser.TryRemove(new KeyValuePair<Guid, ClientSession>(session.UserId, session));
+    }
+
+    /// <summary>Starts (or replaces) a session's field subscription; the cells its viewport needs are subscribed first.</summary>
+    public async Task SetFieldSubscriptionAsync(ClientSession session, FieldSubscription? subscription)
+    {
+        if (subscription is not null) await EnsureCellsAsync(subscription, hold: TimeSpan.Zero);
+        session.SetField(subscription);
+    }
+
+    /// <summary>Queues an event for relay; the queue goes to the space grain in one call per frame period.</summary>
+    public void Relay(SpaceEvent e) => _relay.Enqueue(e);
+
+    private void FlushRelay()
+    {
+        if (_relay.IsEmpty) return;
+        var batch = new List<SpaceEvent>();
+        while (batch.Count < 1024 && _relay.TryDequeue(out var e)) batch.Add(e);
+        _ = _grains.GetGrain<ISpaceGrain>(Space).Relay([.. batch]).ContinueWith(
+            t => LogRelayFailed(Space, batch.Count, t.Exception!.GetBaseException()),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Observer callbacks
+
+    public Task OnTick(SpaceTick tick)
+    {
+        var previous = Latest;
+        if (tick.Seq <= previous.Seq && tick.TimestampUtc <= previous.TimestampUtc) return Task.CompletedTask;
+        Volatile.Write(ref _latest, tick);
+        Interlocked.Increment(ref _ticksReceived);
+        Volatile.Write(ref _lastTickAt, Environment.TickCount64);
+        long now = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        var update = new OutboundMessage(ServerMessages.ResonanceUpdate(tick), WebSocketMessageType.Text, "resonance_update", now);
+        foreach (var (session, _) in _sessions) session.SendDroppable(update);
+
+        foreach (var notice in tick.Notices)
+        {
+            if (_byUser.TryGetValue(notice.To, out var session))
+                session.SendReliable(new OutboundMessage(
+                    ServerMessages.QuantumEntanglement(notice.Partner, notice.Strength, notice.State), WebSocketMessageType.Text, "quantum_entanglement", now));
+        }
+
+        foreach (var e in tick.Events)
+        {
+            var relayed = new OutboundMessage(ServerMessages.ConsciousnessEvent(e), WebSocketMessageType.Text, "consciousness_event", now);
+            foreach (var (session, _) in _sessions) session.SendDroppable(relayed);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task OnTile(TileFrame frame)
+    {
+        lock (_field)
+        {
+            var key = (frame.Cx, frame.Cy);
+            if (_tileVersions.TryGetValue(key, out long known) && frame.Version <= known && frame.Version != 0) return Task.CompletedTask;
+            _tileVersions[key] = frame.Version;
+            var grid = _nodeSum ??= new double[Geometry.Grid.SampleCount];
+            int columns = Geometry.Grid.Columns;
+            for (int r = 0; r < frame.Height; r++)
+                frame.Values.AsSpan(r * frame.Width, frame.Width).CopyTo(grid.AsSpan((frame.J0 + r) * columns + frame.I0, frame.Width));
+            _mirrorVersion++;
+        }
+        return Task.CompletedTask;
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Field
+
+    /// <summary>Cells whose samples a viewport's bilinear lattice reads.</summary>
+    private IEnumerable<(int Cx, int Cy)> CellsOf(FieldSubscription s)
+    {
+        double cell = Geometry.CellSize, h = Geometry.Grid.Spacing;
+        int cx0 = Math.Clamp((int)Math.Floor(s.X0 / cell), 0, Geometry.CellsX - 1);
+        int cx1 = Math.Clamp((int)Math.Floor((s.X1 + h) / cell), 0, Geometry.CellsX - 1);
+        int cy0 = Math.Clamp((int)Math.Floor(s.Y0 / cell), 0, Geometry.CellsY - 1);
+        int cy1 = Math.Clamp((int)Math.Floor((s.Y1 + h) / cell), 0, Geometry.CellsY - 1);
+        for (int cy = cy0; cy <= cy1; cy++)
+            for (int cx = cx0; cx <= cx1; cx++)
+                yield return (cx, cy);
+    }
+
+    /// <summary>
+    /// Makes sure the cells under a viewport are observed and their tiles are in the mirror (a REST request holds them
+    /// for <paramref name="hold"/>; a session's subscription holds them while it lasts).
+    /// </summary>
+    public async Task EnsureCellsAsync(FieldSubscription s, TimeSpan hold)
+    {
+        var cells = CellsOf(s).ToArray();
+        List<(int Cx, int Cy)> fresh = [];
+        lock (_field)
+        {
+            long until = Environment.TickCount64 + (long)hold.TotalMilliseconds;
+            foreach (var c in cells)
+            {
+                if (!_cellHeldUntil.TryGetValue(c, out long u) || u < until) _cellHeldUntil[c] = until;
+                if (_subscribedCells.Add(c)) fresh.Add(c);
+            }
+        }
+        if (fresh.Count > 0)
+            await Task.WhenAll(fresh.Select(c => _grains.GetGrain<ICellGrain>(CellKey.Format(Space, c.Cx, c.Cy)).SubscribeField(_fieldRef)));
+        // A new subscription answers with the current tile, one-way; fetch directly whatever has not arrived yet.
+        List<(int Cx, int Cy)> missing;
+        lock (_field) missing = cells.Where(c => !_tileVersions.ContainsKey(c)).ToList();
+        if (missing.Count > 0)
+        {
+            var tiles = await Task.WhenAll(missing.Select(c => _grains.GetGrain<ICellGrain>(CellKey.Format(Space, c.Cx, c.Cy)).GetTile()));
+            foreach (var tile in tiles) await OnTile(tile);
+        }
+    }
+
+    /// <summary>Samples the composed field for a viewport; returns the version it was taken at (mirror version, tick seq).</summary>
+    public (long Mirror, long Seq, double[] Values, double Time, double G) Sample(FieldSubscription s)
+    {
+        var values = new double[s.Width * s.Height];
+        lock (_field)
+        {
+            var at = ComposeLocked();
+            FieldFrames.Sample(_composed, Geometry.Grid.Columns, Geometry.Grid.Rows, Geometry.Grid.Spacing, s, values);
+            var tick = Latest;
+            return (at.Mirror, at.Seq, values, tick.TimeSeconds, tick.GlobalResonance);
+        }
+    }
+
+    public (long Mirror, long Seq) Version
+    {
+        get
+        {
+            lock (_field) return (_mirrorVersion, Latest.Seq);
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_composed))]
+    private (long Mirror, long Seq) ComposeLocked()
+    {
+        var tick = Latest;
+        var version = (_mirrorVersion, tick.Seq);
+        _nodeSum ??= new double[Geometry.Grid.SampleCount];
+        _composed ??= new double[_nodeSum.Length];
+        if (_composedAt != version)
+        {
+            var region = new TileRegion(0, 0, Geometry.Grid.Columns, Geometry.Grid.Rows, Geometry.Grid.Spacing);
+            FrameComposer.Compose(_nodeSum, _composed, region, Geometry.Composition(tick.GlobalResonance, tick.TimeSeconds));
+            _composedAt = version;
+        }
+        return version;
+    }
+
+    private async Task FrameLoop()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / ClientMessageParser.MaxFrameRate));
+        var buffers = new Dictionary<(int, int), double[]>();
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                FlushRelay();
+                long nowMs = Environment.TickCount64;
+                foreach (var (session, _) in _sessions)
+                {
+                    var sub = session.Field;
+                    if (sub is null || nowMs < session.NextFrameDueMs) continue;
+                    try
+                    {
+                        SendFrame(session, sub, nowMs, buffers);
+                    }
+                    catch (Exception e)
+                    {
+                        LogFrameFailed(Space, e);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void SendFrame(ClientSession session, FieldSubscription sub, long nowMs, Dictionary<(int, int), double[]> buffers)
+    {
+        (long Mirror, long Seq) version;
+        lock (_field) version = ComposeLocked();
+        // Nothing new since this client's last frame: wait for the next change rather than resend.
+        if (session.LastFrameVersion == version) return;
+        session.NextFrameDueMs = nowMs + (long)(1000 / sub.Rate) - 5;
+        session.LastFrameVersion = version;
+        uint seq = ++session.FrameSeq;
+        // Frames carry the subscription's own counter, so each session's frame is encoded for it; the sampling buffer is reused.
+        if (!buffers.TryGetValue((sub.Width, sub.Height), out var values))
+            buffers[(sub.Width, sub.Height)] = values = new double[sub.Width * sub.Height];
+        double t, g;
+        lock (_field)
+        {
+            ComposeLocked();
+            FieldFrames.Sample(_composed, Geometry.Grid.Columns, Geometry.Grid.Rows, Geometry.Grid.Spacing, sub, values);
+            t = Latest.TimeSeconds;
+            g = Latest.GlobalResonance;
+        }
+        var payload = FieldFrames.Encode(sub, seq, values, t, g);
+        session.SendDroppable(new OutboundMessage(payload, sub.Format == FrameFormat.Json ? WebSocketMessageType.Text : WebSocketMessageType.Binary,
+            "field_frame", System.Diagnostics.Stopwatch.GetTimestamp()));
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Subscription upkeep
+
+    private async Task RefreshLoop()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        long lastRefresh = Environment.TickCount64;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                long now = Environment.TickCount64;
+                bool silent = now - Volatile.Read(ref _lastTickAt) > _options.TickSilenceLimit.TotalMilliseconds;
+                if (!silent && now - lastRefresh < _options.SubscriptionRefresh.TotalMilliseconds) continue;
+                lastRefresh = now;
+                if (silent)
+                {
+                    Resubscriptions++;
+                    LogResubscribing(Space, (now - Volatile.Read(ref _lastTickAt)) / 1000.0);
+                    Volatile.Write(ref _lastTickAt, now); // one attempt per silence period
+                }
+                await RefreshAsync(silent);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task RefreshAsync(bool afterSilence)
+    {
+        try
+        {
+            await SubscribeAsync();
+            (int Cx, int Cy)[] keep, drop;
+            long now = Environment.TickCount64;
+            var viewed = new HashSet<(int, int)>();
+            foreach (var (session, _) in _sessions)
+                if (session.Field is { } sub)
+                    foreach (var c in CellsOf(sub)) viewed.Add(c);
+            lock (_field)
+            {
+                drop = _subscribedCells.Where(c => !viewed.Contains(c) && (!_cellHeldUntil.TryGetValue(c, out long u) || u < now)).ToArray();
+                foreach (var c in drop)
+                {
+                    _subscribedCells.Remove(c);
+                    _cellHeldUntil.Remove(c);
+                    _tileVersions.Remove(c);
+                }
+                keep = [.. _subscribedCells];
+                // After a silo restart the cells start over with new versions; accept whatever they send next.
+                if (afterSilence) _tileVersions.Clear();
+            }
+            await Task.WhenAll(keep.Select(c => _grains.GetGrain<ICellGrain>(CellKey.Format(Space, c.Cx, c.Cy)).SubscribeField(_fieldRef)));
+            await Task.WhenAll(drop.Select(c => _grains.GetGrain<ICellGrain>(CellKey.Format(Space, c.Cx, c.Cy)).UnsubscribeField(_fieldRef)));
+        }
+        catch (Exception e)
+        {
+            LogRefreshFailed(Space, e);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await Task.WhenAll(_refreshLoop, _frameLoop);
+        try
+        {
+            await _grains.GetGrain<ISpaceGrain>(Space).Unsubscribe(_spaceRef).WaitAsync(TimeSpan.FromSeconds(2));
+        }
+        catch (Exception)
+        {
+            // Shutting down: the subscription expires on its own.
+        }
+        _grains.DeleteObjectReference<ISpaceObserver>(_spaceRef);
+        _grains.DeleteObjectReference<IFieldObserver>(_fieldRef);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "No tick from space {Space} for {Seconds:F1} s; renewing subscriptions")]
+    private partial void LogResubscribing(string space, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing subscriptions of space {Space} failed")]
+    private partial void LogRefreshFailed(string space, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Relaying {Count} events to space {Space} failed (they are stored; only the live relay is lost)")]
+    private partial void LogRelayFailed(string space, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sending a field frame of space {Space} failed")]
+    private partial void LogFrameFailed(string space, Exception exception);
+}
