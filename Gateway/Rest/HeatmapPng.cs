@@ -77,7 +77,7 @@ public static class HeatmapPng
     }
 
     /// <summary>The CRC-32 of PNG chunks (ISO 3309 polynomial, reflected), table-driven.</summary>
-    internal static class Crc32
+    public static class Crc32
     {
         private static readonly uint[] Table = Build();
 
