@@ -40,7 +40,16 @@ public static class GatewayApp
         }
         else
         {
-            builder.UseOrleansClient(client => client.UseLocalhostClustering(silo.GatewayPort));
+            builder.UseOrleansClient(client =>
+            {
+                client.UseLocalhostClustering(silo.GatewayPort);
+                // Keep trying while the silos start (or restart) instead of failing the gateway's start-up.
+                client.UseConnectionRetryFilter(async (exception, ct) =>
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                    return true;
+                });
+            });
         }
 
         builder.Services.AddSingleton<GatewayCounters>();
