@@ -120,6 +120,61 @@ public class FootprintKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void WideFootprints_SpanSeveralColumnBlocks_MatchReference(string pathName)
+    {
+        // Footprints wider than the 256-column block of the vector paths: rows cross block edges at every alignment.
+        var path = Path(pathName);
+        if (path is null) return;
+        var rnd = new Random(4321);
+        var region = new TileRegion(3, 1, 700, 9, 0.5);
+        foreach (var kernel in new[] { KernelSpec.Exponential(cutoff: 170), KernelSpec.Gaussian(cutoff: 130, sigma: 40), KernelSpec.Harmonic(cutoff: 150, waveNumber: 0.3) })
+        {
+            for (int rep = 0; rep < 6; rep++)
+            {
+                var source = new FieldSource(region.I0 * 0.5 + rnd.NextDouble() * 350, rnd.NextDouble() * 6, rnd.NextDouble(), rnd.NextDouble() * 6);
+                double[] before = FieldTestData.RandomValues(rnd, region.Count);
+                double[] values = (double[])before.Clone();
+                path(values, region, kernel, source, -1.0);
+                double r2 = kernel.Cutoff * kernel.Cutoff;
+                int inside = 0;
+                for (int jj = 0; jj < region.Height; jj++)
+                for (int ii = 0; ii < region.Width; ii++)
+                {
+                    int k = jj * region.Width + ii;
+                    double dx = (region.I0 + ii) * region.Spacing - source.X, dy = (region.J0 + jj) * region.Spacing - source.Y;
+                    double d2 = dx * dx + dy * dy;
+                    if (d2 <= r2)
+                    {
+                        inside++;
+                        double expected = -source.Strength * kernel.Evaluate(Math.Sqrt(d2), source.Phase);
+                        Assert.True(Math.Abs(values[k] - before[k] - expected) <= 2e-15, $"{pathName} {kernel} {source} ({ii},{jj})");
+                    }
+                    else
+                    {
+                        Assert.Equal(BitConverter.DoubleToInt64Bits(before[k]), BitConverter.DoubleToInt64Bits(values[k]));
+                    }
+                }
+                Assert.True(inside > 300, $"{inside}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Gaussian_TinySigma_UnderflowsCleanly(string pathName)
+    {
+        // The separable gaussian multiplies a column and a row factor; both clamp their exponent like the vector exp does.
+        var path = Path(pathName);
+        if (path is null) return;
+        var region = new TileRegion(0, 0, 21, 21, 1);
+        var values = new double[region.Count];
+        path(values, region, KernelSpec.Gaussian(cutoff: 1e4, sigma: 0.01), new FieldSource(3, 4, 0.5, 0), 1.0);
+        Assert.Equal(0.5, values[region.Index(3, 4)]);
+        Assert.All(values, v => Assert.True(v >= 0 && v < 1e-300 || v == 0.5));
+    }
+
     [Fact]
     public void FarAwaySources_TouchNothing()
     {
