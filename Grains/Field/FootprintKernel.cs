@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -212,15 +213,32 @@ public static class FootprintKernel
     }
 
     /// <summary>
-    /// The exact columns [lo, hi] of block [b0, b0 + n) with dx^2 + dy^2 &lt;= R^2 on a row (empty when lo &gt; hi). The chord
-    /// estimate (one sample of slack) is trimmed with the reference's own test; d^2 is non-increasing then non-decreasing
-    /// along a row (every rounding step is monotone), so every column between lo and hi passes it too and the vector loop
-    /// needs no per-lane test.
+    /// The exact columns [lo, hi] of block [b0, b0 + n) with dx^2 + dy^2 &lt;= R^2 on a row (empty when lo &gt; hi), by the
+    /// reference's own test. d^2 is non-increasing then non-decreasing along a row (every rounding step is monotone), so
+    /// every column between lo and hi passes it too and the vector loop needs no per-lane test.
     /// </summary>
+    /// <remarks>
+    /// Blocks of up to 64 columns (R/h up to ~31): the test is run on the whole row as 4-lane compares packed into a bit
+    /// mask, lo and hi are its lowest and highest set bits. Branch-free and without the scalar sqrt, this costs less than
+    /// the chord estimate (a sqrt-ceil-clamp chain per row plus mispredicted trims; measured ~2x per row). Wider blocks
+    /// trim the chord estimate (one sample of slack) instead.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static unsafe void RowColumns(in TileRegion region, double* dx2, int b0, int n, double x, double dy2, double r2, double invH,
         out int lo, out int hi)
     {
+        if (n <= 64)
+        {
+            var dy2v = Vector256.Create(dy2);
+            var r2v = Vector256.Create(r2);
+            ulong bits = 0;
+            for (int c = 0; c < n; c += 4) // reads at most dx2[n + 2]: inside the padding
+                bits |= (ulong)Vector256.LessThanOrEqual(Vector256.Load(dx2 + c) + dy2v, r2v).ExtractMostSignificantBits() << c;
+            bits &= ulong.MaxValue >> (64 - n); // padding lanes are not columns of the block
+            lo = BitOperations.TrailingZeroCount(bits);
+            hi = 63 - BitOperations.LeadingZeroCount(bits); // bits == 0: lo = 64 > hi = -1
+            return;
+        }
         ColumnRange(region, x, Math.Sqrt(r2 - dy2), invH, out lo, out hi);
         lo = Math.Max(lo, b0) - b0;
         hi = Math.Min(hi, b0 + n - 1) - b0;

@@ -103,6 +103,30 @@ public class FootprintKernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void BoundarySamplesAtExactlyR_AreIncluded_WideFootprint(string pathName)
+    {
+        // R/h = 50: the vector paths find row ranges by trimming the chord estimate here (blocks wider than 64 columns).
+        var path = Path(pathName);
+        if (path is null) return;
+        var region = new TileRegion(0, 0, 121, 101, 1);
+        var kernel = KernelSpec.Exponential(cutoff: 50);
+        var source = new FieldSource(60, 50, 1, 0);
+        var values = new double[region.Count];
+        path(values, region, kernel, source, 1.0);
+        double edge = Math.Exp(-5.0);
+        foreach (var (i, j) in new[] { (90, 90), (30, 10), (100, 80), (20, 20), (110, 50), (10, 50), (60, 100), (60, 0), (74, 98), (46, 2) })
+            Assert.Equal(edge, values[region.Index(i, j)], 1e-15);
+        Assert.Equal(0.0, values[region.Index(111, 50)]);
+        Assert.Equal(0.0, values[region.Index(91, 90)]);
+        int expected = 0;
+        for (int dy = -50; dy <= 50; dy++)
+        for (int dx = -50; dx <= 50; dx++)
+            if (dx * dx + dy * dy <= 2500) expected++;
+        Assert.Equal(expected, values.Count(v => v != 0));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void AddThenSubtract_RestoresValues(string pathName)
     {
         var path = Path(pathName);
