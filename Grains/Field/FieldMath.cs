@@ -97,4 +97,95 @@ internal static class FieldMath
         var scale = t.AsInt64() << 52;
         return (p.AsInt64() + scale).AsDouble();
     }
+    // ----------------------------------------------------------------------------------------------------------------
+    // sin / cos for the frame composer. .NET's Vector256.Sin/Cos/SinCos for double cost ~70 ns per sample here
+    // (measured, compose-30x30-classic); this is a quadrant reduction with an FMA two-part pi/2 and the fdlibm kernel
+    // polynomials, about 1 ulp on |x| < 2^50 (the reduction x - n pi/2 is one rounding thanks to the FMA).
+
+    private const double TwoOverPi = 0.63661977236758134308;
+    private const double PiOver2Hi = 1.5707963267948966;          // fl(pi/2)
+    private const double PiOver2Lo = 6.123233995736766e-17;       // pi/2 - fl(pi/2)
+    internal const double TwoPiHi = 6.283185307179586;            // fl(2 pi)
+    internal const double TwoPiLo = 2.4492935982947064e-16;       // 2 pi - fl(2 pi)
+
+    // fdlibm __kernel_sin / __kernel_cos coefficients (|r| <= pi/4).
+    private const double S1 = -1.66666666666666324348e-01, S2 = 8.33333333332248946124e-03, S3 = -1.98412698298579493134e-04;
+    private const double S4 = 2.75573137070700676789e-06, S5 = -2.50507602534068634195e-08, S6 = 1.58969099521155010221e-10;
+    private const double K1 = 4.16666666666666019037e-02, K2 = -1.38888888888741095749e-03, K3 = 2.48015872894767294178e-05;
+    private const double K4 = -2.75573143513906633035e-07, K5 = 2.08757232129817482790e-09, K6 = -1.13596475577881948265e-11;
+
+    /// <summary>sin x and cos x per lane for finite |x| &lt; 2^50 (NaN in, NaN out).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (Vector256<double> Sin, Vector256<double> Cos) SinCos(Vector256<double> x)
+    {
+        var shifter = Vector256.Create(Shifter);
+        var t = Vector256.FusedMultiplyAdd(x, Vector256.Create(TwoOverPi), shifter);
+        var n = t - shifter;
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-PiOver2Hi), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-PiOver2Lo), r);
+        var z = r * r;
+        var ps = Vector256.FusedMultiplyAdd(Vector256.Create(S6), z, Vector256.Create(S5));
+        var pc = Vector256.FusedMultiplyAdd(Vector256.Create(K6), z, Vector256.Create(K5));
+        ps = Vector256.FusedMultiplyAdd(ps, z, Vector256.Create(S4));
+        pc = Vector256.FusedMultiplyAdd(pc, z, Vector256.Create(K4));
+        ps = Vector256.FusedMultiplyAdd(ps, z, Vector256.Create(S3));
+        pc = Vector256.FusedMultiplyAdd(pc, z, Vector256.Create(K3));
+        ps = Vector256.FusedMultiplyAdd(ps, z, Vector256.Create(S2));
+        pc = Vector256.FusedMultiplyAdd(pc, z, Vector256.Create(K2));
+        ps = Vector256.FusedMultiplyAdd(ps, z, Vector256.Create(S1));
+        pc = Vector256.FusedMultiplyAdd(pc, z, Vector256.Create(K1));
+        var sinR = Vector256.FusedMultiplyAdd(r * z, ps, r);
+        var cosR = Vector256.FusedMultiplyAdd(z * z, pc, Vector256.FusedMultiplyAdd(z, Vector256.Create(-0.5), Vector256<double>.One));
+        // x = n pi/2 + r, q = n mod 4: sin x = (sin r, cos r, -sin r, -cos r)[q], cos x = (cos r, -sin r, -cos r, sin r)[q].
+        var q = t.AsInt64();
+        var odd = Vector256.Equals(q & Vector256<long>.One, Vector256<long>.One).AsDouble();
+        var signBit = Vector256.Create(long.MinValue);
+        var sinSign = (q << 62) & signBit;                         // q & 2
+        var cosSign = ((q + Vector256<long>.One) << 62) & signBit; // (q + 1) & 2
+        var sin = Vector256.ConditionalSelect(odd, cosR, sinR);
+        var cos = Vector256.ConditionalSelect(odd, sinR, cosR);
+        return ((sin.AsInt64() ^ sinSign).AsDouble(), (cos.AsInt64() ^ cosSign).AsDouble());
+    }
+
+    /// <summary>sin x per lane (see <see cref="SinCos(Vector256{double})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<double> Sin(Vector256<double> x)
+    {
+        var shifter = Vector256.Create(Shifter);
+        var t = Vector256.FusedMultiplyAdd(x, Vector256.Create(TwoOverPi), shifter);
+        var n = t - shifter;
+        var r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-PiOver2Hi), x);
+        r = Vector256.FusedMultiplyAdd(n, Vector256.Create(-PiOver2Lo), r);
+        var z = r * r;
+        var q = t.AsInt64();
+        var odd = Vector256.Equals(q & Vector256<long>.One, Vector256<long>.One).AsDouble();
+        // One polynomial per lane: odd quadrants need cos r, even ones sin r; evaluate both in an interleaved chain
+        // (they are independent, so this costs little more latency than one).
+        var ps = Vector256.FusedMultiplyAdd(Vector256.Create(S6), z, Vector256.Create(S5));
+        var pc = Vector256.FusedMultiplyAdd(Vector256.Create(K6), z, Vector256.Create(K5));
+        ps = Vector256.FusedMultiplyAdd(ps, z, Vector256.Create(S4));
+        pc = Vector256.FusedMultiplyAdd(pc, z, Vector256.Create(K4));
+        ps = Vector256.FusedMultiplyAdd(ps, z, Vector256.Create(S3));
+        pc = Vector256.FusedMultiplyAdd(pc, z, Vector256.Create(K3));
+        ps = Vector256.FusedMultiplyAdd(ps, z, Vector256.Create(S2));
+        pc = Vector256.FusedMultiplyAdd(pc, z, Vector256.Create(K2));
+        ps = Vector256.FusedMultiplyAdd(ps, z, Vector256.Create(S1));
+        pc = Vector256.FusedMultiplyAdd(pc, z, Vector256.Create(K1));
+        var sinR = Vector256.FusedMultiplyAdd(r * z, ps, r);
+        var cosR = Vector256.FusedMultiplyAdd(z * z, pc, Vector256.FusedMultiplyAdd(z, Vector256.Create(-0.5), Vector256<double>.One));
+        var sin = Vector256.ConditionalSelect(odd, cosR, sinR);
+        return (sin.AsInt64() ^ ((q << 62) & Vector256.Create(long.MinValue))).AsDouble();
+    }
+
+    /// <summary>
+    /// x reduced to about [-pi, pi] by a whole number of turns (two-part 2 pi, so the error stays ~ulp(x)); used once per
+    /// frame for the phase omega t + phi0 so the per-sample sin/cos arguments stay small. Non-finite stays non-finite.
+    /// </summary>
+    internal static double ReduceTurns(double x)
+    {
+        if (!(Math.Abs(x) > Math.PI)) return x;
+        if (Math.Abs(x) >= 1e15) return Math.IEEERemainder(x, TwoPiHi); // beyond any meaningful phase; keep it bounded
+        double k = Math.Round(x * (1 / TwoPiHi));
+        return Math.FusedMultiplyAdd(-k, TwoPiLo, Math.FusedMultiplyAdd(-k, TwoPiHi, x));
+    }
 }

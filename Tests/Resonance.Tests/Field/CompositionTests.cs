@@ -132,3 +132,121 @@ public class CompositionTests
         Assert.Equal(0.0, FrameComposer.Background(3, 4, 5, BackgroundModes.None));
     }
 }
+
+public class CompositionPathTests
+{
+    public delegate void ComposeFn(ReadOnlySpan<double> nodeSum, Span<double> destination, in TileRegion region, in Composition composition);
+
+    public static TheoryData<string> Paths() => new() { "public", "scalar", "vector" };
+
+    private static ComposeFn? Path(string name) => name switch
+    {
+        "public" => FrameComposer.Compose,
+        "scalar" => FrameComposer.ComposeScalar,
+        "vector" => System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Fma.IsSupported
+            ? FrameComposer.ComposeVector : null,
+        _ => throw new ArgumentException(name),
+    };
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Classic_Unclamped_EqualsReference_To1e12(string pathName)
+    {
+        var path = Path(pathName);
+        if (path is null) return;
+        var rnd = new Random(5);
+        // Whole 30x30 grid, an offset tile with a partial last vector, and a tile far from the origin (larger |c| and x + y).
+        foreach (var region in new[] { new TileRegion(0, 0, 30, 30, 1), new TileRegion(13, 7, 7, 5, 0.5), new TileRegion(900, 1300, 9, 3, 1) })
+        foreach (double t in new[] { 0, 1, 2.5, 10, 31.4159, 123.456, 1000, 86_400, 1e6, 3.15e7 })
+        {
+            double[] sum = FieldTestData.RandomValues(rnd, region.Count);
+            var c = new Composition(0.3, rnd.NextDouble(), t, BackgroundModes.Classic, Clamp: false);
+            var frame = new double[region.Count];
+            path(sum, frame, region, c);
+            double diff = ReferenceField.MaxAbsDiff(frame, ReferenceField.Compose(region, sum, c));
+            // Beyond t ~ 1e5 the reference's own argument rounding (ulp(omega t) ~ 1e-11 at t = 3e7) dominates.
+            double tolerance = t <= 1e5 ? 1e-12 : 1e-10;
+            Assert.True(diff <= tolerance, $"{pathName} {region} t={t}: {diff}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void RandomModes_EqualReference(string pathName)
+    {
+        var path = Path(pathName);
+        if (path is null) return;
+        var rnd = new Random(17);
+        for (int rep = 0; rep < 200; rep++)
+        {
+            double h = rnd.Next(3) switch { 0 => 1, 1 => 0.5, _ => 0.25 };
+            var region = new TileRegion(rnd.Next(0, 80), rnd.Next(0, 80), rnd.Next(1, 41), rnd.Next(1, 19), h);
+            var modes = Enumerable.Range(0, rnd.Next(0, 8)).Select(_ =>
+            {
+                double Coef() => rnd.Next(3) == 0 ? 0 : (rnd.NextDouble() - 0.5) * 0.8;
+                return new BackgroundMode(rnd.Next(2) == 0, rnd.NextDouble() * 0.2, Coef(), Coef(), rnd.Next(2) == 0 ? 0 : Coef(), Coef(), rnd.NextDouble() * 7 - 1);
+            }).ToArray();
+            var c = new Composition(rnd.NextDouble(), rnd.NextDouble(), rnd.NextDouble() * 2000, modes, rnd.Next(2) == 0);
+            double[] sum = FieldTestData.RandomValues(rnd, region.Count);
+            var frame = new double[region.Count];
+            path(sum, frame, region, c);
+            double[] expected = ReferenceField.Compose(region, sum, c);
+            Assert.True(ReferenceField.MaxAbsDiff(frame, expected) <= 1e-12, $"{pathName} {region}: {ReferenceField.MaxAbsDiff(frame, expected)}");
+            path(sum, sum, region, c); // in place
+            Assert.True(ReferenceField.MaxAbsDiff(sum, expected) <= 1e-12);
+        }
+    }
+}
+
+public class FieldMathTrigTests
+{
+    [Fact]
+    public void VectorSinCos_MatchMath_WithinAFewUlp()
+    {
+        if (!System.Runtime.Intrinsics.X86.Fma.IsSupported) return;
+        var rnd = new Random(3);
+        double worst = 0;
+        for (int k = 0; k < 200_000; k++)
+        {
+            // Mostly small arguments (the composer's), some up to 1e6, and exact multiples of pi/4 and pi/2.
+            double x = (k % 4) switch
+            {
+                0 => (rnd.NextDouble() - 0.5) * 20,
+                1 => (rnd.NextDouble() - 0.5) * 2e3,
+                2 => (rnd.NextDouble() - 0.5) * 2e6,
+                _ => rnd.Next(-1000, 1000) * Math.PI / 4,
+            };
+            var v = System.Runtime.Intrinsics.Vector256.Create(x, -x, x * 0.5, x + 1e-9);
+            var (s, c) = FieldMath.SinCos(v);
+            var s1 = FieldMath.Sin(v);
+            for (int lane = 0; lane < 4; lane++)
+            {
+                double a = v[lane];
+                worst = Math.Max(worst, Math.Abs(s[lane] - Math.Sin(a)));
+                worst = Math.Max(worst, Math.Abs(c[lane] - Math.Cos(a)));
+                Assert.Equal(BitConverter.DoubleToInt64Bits(s[lane]), BitConverter.DoubleToInt64Bits(s1[lane]));
+            }
+        }
+        Assert.True(worst <= 4e-16, $"worst {worst}");
+        var nan = FieldMath.SinCos(System.Runtime.Intrinsics.Vector256.Create(double.NaN));
+        Assert.True(double.IsNaN(nan.Sin[0]) && double.IsNaN(nan.Cos[0]));
+    }
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(3.0)]
+    [InlineData(-3.5)]
+    [InlineData(7.0)]
+    [InlineData(11232.0)]
+    [InlineData(-4321.987)]
+    [InlineData(3.15e7)]
+    [InlineData(1e14)]
+    public void ReduceTurns_KeepsSinAndCos(double x)
+    {
+        double r = FieldMath.ReduceTurns(x);
+        Assert.True(Math.Abs(r) <= Math.PI + 1e-12, $"{r}");
+        double tol = 4e-16 * Math.Max(1, Math.Abs(x));
+        Assert.Equal(Math.Sin(x), Math.Sin(r), tol);
+        Assert.Equal(Math.Cos(x), Math.Cos(r), tol);
+    }
+}

@@ -103,6 +103,30 @@ public class FootprintKernelTests
 
     [Theory]
     [MemberData(nameof(Paths))]
+    public void BoundarySamplesAtExactlyR_AreIncluded_WideFootprint(string pathName)
+    {
+        // R/h = 50: the vector paths find row ranges by trimming the chord estimate here (blocks wider than 64 columns).
+        var path = Path(pathName);
+        if (path is null) return;
+        var region = new TileRegion(0, 0, 121, 101, 1);
+        var kernel = KernelSpec.Exponential(cutoff: 50);
+        var source = new FieldSource(60, 50, 1, 0);
+        var values = new double[region.Count];
+        path(values, region, kernel, source, 1.0);
+        double edge = Math.Exp(-5.0);
+        foreach (var (i, j) in new[] { (90, 90), (30, 10), (100, 80), (20, 20), (110, 50), (10, 50), (60, 100), (60, 0), (74, 98), (46, 2) })
+            Assert.Equal(edge, values[region.Index(i, j)], 1e-15);
+        Assert.Equal(0.0, values[region.Index(111, 50)]);
+        Assert.Equal(0.0, values[region.Index(91, 90)]);
+        int expected = 0;
+        for (int dy = -50; dy <= 50; dy++)
+        for (int dx = -50; dx <= 50; dx++)
+            if (dx * dx + dy * dy <= 2500) expected++;
+        Assert.Equal(expected, values.Count(v => v != 0));
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
     public void AddThenSubtract_RestoresValues(string pathName)
     {
         var path = Path(pathName);
@@ -118,6 +142,61 @@ public class FootprintKernelTests
             foreach (var s in sources) path(values, region, kernel, s, -1.0);
             Assert.True(ReferenceField.MaxAbsDiff(before, values) <= 1e-13);
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void WideFootprints_SpanSeveralColumnBlocks_MatchReference(string pathName)
+    {
+        // Footprints wider than the 256-column block of the vector paths: rows cross block edges at every alignment.
+        var path = Path(pathName);
+        if (path is null) return;
+        var rnd = new Random(4321);
+        var region = new TileRegion(3, 1, 700, 9, 0.5);
+        foreach (var kernel in new[] { KernelSpec.Exponential(cutoff: 170), KernelSpec.Gaussian(cutoff: 130, sigma: 40), KernelSpec.Harmonic(cutoff: 150, waveNumber: 0.3) })
+        {
+            for (int rep = 0; rep < 6; rep++)
+            {
+                var source = new FieldSource(region.I0 * 0.5 + rnd.NextDouble() * 350, rnd.NextDouble() * 6, rnd.NextDouble(), rnd.NextDouble() * 6);
+                double[] before = FieldTestData.RandomValues(rnd, region.Count);
+                double[] values = (double[])before.Clone();
+                path(values, region, kernel, source, -1.0);
+                double r2 = kernel.Cutoff * kernel.Cutoff;
+                int inside = 0;
+                for (int jj = 0; jj < region.Height; jj++)
+                for (int ii = 0; ii < region.Width; ii++)
+                {
+                    int k = jj * region.Width + ii;
+                    double dx = (region.I0 + ii) * region.Spacing - source.X, dy = (region.J0 + jj) * region.Spacing - source.Y;
+                    double d2 = dx * dx + dy * dy;
+                    if (d2 <= r2)
+                    {
+                        inside++;
+                        double expected = -source.Strength * kernel.Evaluate(Math.Sqrt(d2), source.Phase);
+                        Assert.True(Math.Abs(values[k] - before[k] - expected) <= 2e-15, $"{pathName} {kernel} {source} ({ii},{jj})");
+                    }
+                    else
+                    {
+                        Assert.Equal(BitConverter.DoubleToInt64Bits(before[k]), BitConverter.DoubleToInt64Bits(values[k]));
+                    }
+                }
+                Assert.True(inside > 300, $"{inside}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void Gaussian_TinySigma_UnderflowsCleanly(string pathName)
+    {
+        // The separable gaussian multiplies a column and a row factor; both clamp their exponent like the vector exp does.
+        var path = Path(pathName);
+        if (path is null) return;
+        var region = new TileRegion(0, 0, 21, 21, 1);
+        var values = new double[region.Count];
+        path(values, region, KernelSpec.Gaussian(cutoff: 1e4, sigma: 0.01), new FieldSource(3, 4, 0.5, 0), 1.0);
+        Assert.Equal(0.5, values[region.Index(3, 4)]);
+        Assert.All(values, v => Assert.True(v >= 0 && v < 1e-300 || v == 0.5));
     }
 
     [Fact]
