@@ -268,9 +268,9 @@ function drawOverlay() {
       ctx.fill(); ctx.stroke();
     } else {
       ctx.fillStyle = sameId(n.id, state.userId) ? '#ffffff' : '#4fd1c5';
-      ctx.strokeStyle = 'rgba(0,0,0,0.7)';
-      ctx.lineWidth = 2 * unit;
-      ctx.beginPath(); ctx.arc(x, y, 5.5 * unit, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
+      ctx.strokeStyle = 'rgba(0,0,0,0.75)';
+      ctx.lineWidth = 2.5 * unit;
+      ctx.beginPath(); ctx.arc(x, y, 7 * unit, 0, 2 * Math.PI); ctx.fill(); ctx.stroke();
     }
   }
   if (state.joined && state.position) {

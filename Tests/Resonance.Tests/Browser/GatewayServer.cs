@@ -50,6 +50,8 @@ public sealed class GatewayServer : IAsyncDisposable
                 ["Resonance:Silo:Port"] = siloPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Resonance:Silo:GatewayPort"] = siloGatewayPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Resonance:Gateway:DataDirectory"] = data,
+                ["Logging:LogLevel:Default"] = "Warning",
+                ["Logging:LogLevel:Orleans"] = "Error",
             });
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });

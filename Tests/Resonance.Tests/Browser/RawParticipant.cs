@@ -12,6 +12,7 @@ public sealed class RawParticipant : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket;
     private readonly CancellationTokenSource _stop = new();
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly Task _sending;
     private readonly Task _receiving;
 
@@ -70,12 +71,30 @@ public sealed class RawParticipant : IAsyncDisposable
             using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
             do
             {
-                await _socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, _stop.Token);
+                await SendAsync(payload);
             } while (await timer.WaitForNextTickAsync(_stop.Token));
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException)
         {
             // Stopped, or the server went away.
+        }
+    }
+
+    /// <summary>Asks to entangle with another node (a pair forms once both sides asked).</summary>
+    public Task RequestEntanglementAsync(Guid target) =>
+        SendAsync(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(new { type = "quantum_entangle", entanglementTarget = target })));
+
+    private async Task SendAsync(byte[] payload)
+    {
+        // One send at a time on a WebSocket.
+        await _sendLock.WaitAsync(_stop.Token);
+        try
+        {
+            await _socket.SendAsync(payload, WebSocketMessageType.Text, endOfMessage: true, _stop.Token);
+        }
+        finally
+        {
+            _sendLock.Release();
         }
     }
 
@@ -112,5 +131,6 @@ public sealed class RawParticipant : IAsyncDisposable
         }
         _socket.Dispose();
         _stop.Dispose();
+        _sendLock.Dispose();
     }
 }

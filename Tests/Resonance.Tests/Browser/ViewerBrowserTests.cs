@@ -19,6 +19,7 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
     private const double Side = 30;
     private static readonly (double X, double Y) Own = (7.5, 7.5);
     private static readonly (double X, double Y) Other = (22.5, 21.5);
+    private static readonly (double X, double Y) Third = (25.5, 5.5);
     // More than the cutoff away from both participants: only the constant beta*G term is there.
     private static readonly (double X, double Y)[] Far = [(22.5, 7.5), (7.5, 22.5)];
 
@@ -77,6 +78,21 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
             output.WriteLine($"heat on the colour scale: own {heat[0]:F3}, other {heat[1]:F3}, far {string.Join(", ", heat.Skip(2).Select(f => f.ToString("F3")))}");
             Assert.True(heat[0] - heat.Skip(2).Max() >= 0.6 && heat[1] - heat.Skip(2).Max() >= 0.6);
 
+            // And the colours are the field's values: compare with the REST snapshot of the same lattice, normalised the same way.
+            using var http = new HttpClient { BaseAddress = server.BaseAddress };
+            var frame = (await Until(page, s => s.GetProperty("frame").ValueKind == JsonValueKind.Object, "frame header")).GetProperty("frame");
+            int fw = frame.GetProperty("width").GetInt32(), fh = frame.GetProperty("height").GetInt32();
+            var snapshot = await http.GetFromJsonAsync<JsonElement>($"/api/spaces/{space}/field?width={fw}&height={fh}&format=json");
+            var values = snapshot.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            double lo = values.Min(), hi = values.Max();
+            (double X, double Y)[] points = [Own, Other, .. Far];
+            for (int k = 0; k < points.Length; k++)
+            {
+                int i = (int)Math.Round(points[k].X / Side * fw), j = (int)Math.Round(points[k].Y / Side * fh);
+                double expected = (values[j * fw + i] - lo) / (hi - lo);
+                Assert.True(Math.Abs(heat[k] - expected) <= 0.05, $"heat at {points[k]}: viewer {heat[k]:F3}, REST field {expected:F3}");
+            }
+
             // The measures update: ticks advance and both participants count.
             state = await Until(page, s => Num(s, "seq") > firstSeq && Num(s, "activeNodes", "measures") == 2 && Num(s, "nodeCount") == 2,
                 "seq advanced, activeNodes = 2 and both nodes listed");
@@ -86,7 +102,6 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
             Assert.Equal(ownId, Guid.Parse(Str(state, "userId")!));
 
             // The REST view agrees on who is where.
-            using var http = new HttpClient { BaseAddress = server.BaseAddress };
             var nodes = await http.GetFromJsonAsync<JsonElement>($"/api/spaces/{space}/nodes");
             var byId = nodes.GetProperty("nodes").EnumerateArray().ToDictionary(n => n.GetProperty("id").GetGuid());
             Assert.True(Near(byId[ownId], Own, 0.3), $"own node at {byId[ownId]}");
@@ -105,6 +120,23 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
             Assert.True(max > min, $"frame range {min}..{max}");
             Assert.NotEqual("–", await page.Locator("#legend-min").TextContentAsync());
             Assert.NotEqual("–", await page.Locator("#legend-max").TextContentAsync());
+
+            // Entanglement: two more participants pair up; the viewer draws a line between them.
+            await using var third = await RawParticipant.ConnectAsync(server.BaseAddress, space, Third.X, Third.Y, amplitude: 0.8);
+            await Until(page, s => Num(s, "activeNodes", "measures") == 3 && Num(s, "nodeCount") == 3, "third participant counted and listed");
+            await other.RequestEntanglementAsync(third.UserId);
+            await third.RequestEntanglementAsync(other.UserId);
+            state = await Until(page, s => Num(s, "phiCascades", "measures") == 1 && s.GetProperty("pairs").GetArrayLength() == 1, "one entangled pair");
+            var pair = state.GetProperty("pairs")[0];
+            Assert.Equal(
+                new[] { other.UserId, third.UserId }.OrderBy(g => g),
+                new[] { pair.GetProperty("node1").GetGuid(), pair.GetProperty("node2").GetGuid() }.OrderBy(g => g));
+            // Some point along the (dashed) line between them, away from both nodes, is painted.
+            string along = "() => [" + string.Join(", ", Enumerable.Range(3, 15).Select(k =>
+                Overlay((Other.X + (Third.X - Other.X) * k / 20.0, Other.Y + (Third.Y - Other.Y) * k / 20.0)) + "[3]")) + "]";
+            var line = await Eventually.Until(() => page.EvaluateAsync<int[]>(along), a => a.Count(v => v > 0) >= 5, TimeSpan.FromSeconds(10),
+                "entanglement line drawn between the pair");
+            output.WriteLine($"line alpha samples: {string.Join(",", line)}");
 
             string screenshot = Path.Combine(Directory.GetCurrentDirectory(), "TestResults", "viewer.png");
             Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
