@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: builds everything in Release and runs the xunit tests
-# (field math, grains on real Orleans TestingHost clusters). Prints "N passed, N failed, N skipped" last.
+# (field math, grains on real Orleans TestingHost clusters, the gateway over real WebSockets, real silo processes,
+# the web viewer in headless Debian Chromium). Installs what is missing. Prints "N passed, N failed, N skipped" last.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+# System packages the tests need (the browser test drives Debian's Chromium through Playwright).
+need=()
+[[ -x /usr/bin/chromium || -n "${RESONANCE_CHROMIUM:-}" ]] || need+=(chromium)
+if ((${#need[@]})); then
+  echo "installing: ${need[*]}"
+  if [[ $(id -u) -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
 
 dotnet build Orleans.sln -c Release -nologo -v quiet
 

@@ -1,3 +1,4 @@
+using Resonance.Tests.Gateway;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Playwright;
@@ -27,7 +28,7 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
     public async Task Viewer_shows_the_participants_field_nodes_and_measures()
     {
         string chromium = SystemChromium.Require();
-        await using var server = await GatewayServer.StartAsync();
+        await using var server = await GatewayHost.StartAsync();
         try
         {
             // A fresh space without the background terms: the heatmap is the participants' kernels alone.
@@ -40,7 +41,7 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
             await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true });
             var page = await browser.NewPageAsync(new() { ViewportSize = new() { Width = 1200, Height = 820 } });
             var pageErrors = CollectErrors(page);
-            await page.GotoAsync(new Uri(server.BaseAddress, $"/?space={space}").ToString());
+            await page.GotoAsync(new Uri(server.Http, $"/?space={space}").ToString());
 
             var state = await Until(page, s => Str(s, "status") == "open" && Num(s, "framesReceived") >= 1, "viewer connected and receiving frames");
             Assert.Equal(space, Str(state, "space"));
@@ -66,7 +67,7 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
             Assert.Equal("Leave", (await page.Locator("#join").TextContentAsync())?.Trim());
 
             // A second participant on a plain WebSocket, as the app connects.
-            await using var other = await RawParticipant.ConnectAsync(server.BaseAddress, space, Other.X, Other.Y, amplitude: 0.8);
+            await using var other = await RawParticipant.ConnectAsync(server.Http, space, Other.X, Other.Y, amplitude: 0.8);
 
             // The heatmap: at each participant clearly hotter on the colour scale than far from both.
             string probe = $"() => [{Heat(Own)}, {Heat(Other)}, {string.Join(", ", Far.Select(Heat))}]";
@@ -79,7 +80,7 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
             Assert.True(heat[0] - heat.Skip(2).Max() >= 0.6 && heat[1] - heat.Skip(2).Max() >= 0.6);
 
             // And the colours are the field's values: compare with the REST snapshot of the same lattice, normalised the same way.
-            using var http = new HttpClient { BaseAddress = server.BaseAddress };
+            using var http = new HttpClient { BaseAddress = server.Http };
             var frame = (await Until(page, s => s.GetProperty("frame").ValueKind == JsonValueKind.Object, "frame header")).GetProperty("frame");
             int fw = frame.GetProperty("width").GetInt32(), fh = frame.GetProperty("height").GetInt32();
             var snapshot = await http.GetFromJsonAsync<JsonElement>($"/api/spaces/{space}/field?width={fw}&height={fh}&format=json");
@@ -122,7 +123,7 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
             Assert.NotEqual("–", await page.Locator("#legend-max").TextContentAsync());
 
             // Entanglement: two more participants pair up; the viewer draws a line between them.
-            await using var third = await RawParticipant.ConnectAsync(server.BaseAddress, space, Third.X, Third.Y, amplitude: 0.8);
+            await using var third = await RawParticipant.ConnectAsync(server.Http, space, Third.X, Third.Y, amplitude: 0.8);
             await Until(page, s => Num(s, "activeNodes", "measures") == 3 && Num(s, "nodeCount") == 3, "third participant counted and listed");
             await other.RequestEntanglementAsync(third.UserId);
             await third.RequestEntanglementAsync(other.UserId);
@@ -149,7 +150,7 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
         finally
         {
             await server.DisposeAsync();
-            GatewayServer.DeleteData(server.DataDirectory);
+            GatewayHost.DeleteData(server.DataDirectory);
         }
     }
 
@@ -157,15 +158,15 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
     public async Task Viewer_reconnects_with_backoff_and_resumes_as_the_same_participant()
     {
         string chromium = SystemChromium.Require();
-        var first = await GatewayServer.StartAsync();
-        GatewayServer? second = null;
+        var first = await GatewayHost.StartAsync();
+        GatewayHost? second = null;
         try
         {
             string space = "reconnect-" + Guid.NewGuid().ToString("N")[..12];
             using var playwright = await Playwright.CreateAsync();
             await using var browser = await playwright.Chromium.LaunchAsync(new() { ExecutablePath = chromium, Headless = true });
             var page = await browser.NewPageAsync();
-            await page.GotoAsync(new Uri(first.BaseAddress, $"/?space={space}").ToString());
+            await page.GotoAsync(new Uri(first.Http, $"/?space={space}").ToString());
             await Until(page, s => Str(s, "status") == "open" && Num(s, "framesReceived") >= 1, "connected");
             await page.GetByRole(AriaRole.Button, new() { Name = "Join" }).ClickAsync();
             var state = await Until(page, s => Bool(s, "joined") && Num(s, "activeNodes", "measures") == 1, "joined and counted");
@@ -178,7 +179,7 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
             double framesBefore = Num(state, "framesReceived")!.Value;
 
             // "The same" server again (same ports; the in-memory grain state is gone).
-            second = await GatewayServer.StartAsync(samePortsAs: first);
+            second = await GatewayHost.StartAsync(samePortsAs: first);
             state = await Until(page, s => Str(s, "status") == "open" && Num(s, "connections") == 2 && Num(s, "framesReceived") > framesBefore
                     && Num(s, "activeNodes", "measures") == 1,
                 "reconnected, resubscribed and streaming again", TimeSpan.FromSeconds(45));
@@ -187,7 +188,7 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
             Assert.True(Bool(state, "joined"));
 
             // The new server knows the participant under the same id: it resumed rather than joining anew.
-            using var http = new HttpClient { BaseAddress = second.BaseAddress };
+            using var http = new HttpClient { BaseAddress = second.Http };
             var nodes = await http.GetFromJsonAsync<JsonElement>($"/api/spaces/{space}/nodes");
             Assert.Contains(nodes.GetProperty("nodes").EnumerateArray(), n => n.GetProperty("id").GetGuid() == Guid.Parse(userId));
         }
@@ -195,7 +196,7 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
         {
             await first.DisposeAsync();
             if (second is not null) await second.DisposeAsync();
-            GatewayServer.DeleteData(first.DataDirectory);
+            GatewayHost.DeleteData(first.DataDirectory);
         }
     }
 

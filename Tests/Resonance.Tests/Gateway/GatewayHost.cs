@@ -18,21 +18,31 @@ public sealed class GatewayHost : IAsyncDisposable
     public string DataDirectory { get; }
     public IGrainFactory Grains => App.Services.GetRequiredService<IGrainFactory>();
 
-    private GatewayHost(WebApplication app, Uri http, string dataDirectory)
+    public int SiloPort { get; }
+    public int SiloGatewayPort { get; }
+
+    private GatewayHost(WebApplication app, Uri http, string dataDirectory, int siloPort, int siloGatewayPort)
     {
         App = app;
         Http = http;
         DataDirectory = dataDirectory;
+        SiloPort = siloPort;
+        SiloGatewayPort = siloGatewayPort;
     }
 
-    public static async Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null)
+    /// <summary>
+    /// Starts a gateway; <paramref name="samePortsAs"/> restarts "the same" server (its ports and data directory) after
+    /// that one stopped.
+    /// </summary>
+    public static async Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, GatewayHost? samePortsAs = null)
     {
-        dataDirectory ??= Directory.CreateTempSubdirectory("resonance-gw-").FullName;
+        dataDirectory ??= samePortsAs?.DataDirectory ?? Directory.CreateTempSubdirectory("resonance-gw-").FullName;
+        int siloPort = samePortsAs?.SiloPort ?? FreePort(), siloGatewayPort = samePortsAs?.SiloGatewayPort ?? FreePort();
         var config = new Dictionary<string, string?>
         {
-            ["Urls"] = "http://127.0.0.1:0",
-            ["Resonance:Silo:Port"] = FreePort().ToString(),
-            ["Resonance:Silo:GatewayPort"] = FreePort().ToString(),
+            ["Urls"] = samePortsAs is null ? "http://127.0.0.1:0" : $"http://127.0.0.1:{samePortsAs.Http.Port}",
+            ["Resonance:Silo:Port"] = siloPort.ToString(),
+            ["Resonance:Silo:GatewayPort"] = siloGatewayPort.ToString(),
             ["Resonance:Gateway:DataDirectory"] = dataDirectory,
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
@@ -41,7 +51,7 @@ public sealed class GatewayHost : IAsyncDisposable
         var app = GatewayApp.Build([], builder => builder.Configuration.AddInMemoryCollection(config));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new GatewayHost(app, new Uri(address), dataDirectory);
+        return new GatewayHost(app, new Uri(address), dataDirectory, siloPort, siloGatewayPort);
     }
 
     public static int FreePort()
@@ -51,10 +61,28 @@ public sealed class GatewayHost : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public async ValueTask DisposeAsync()
+    private int _stopped;
+
+    /// <summary>Stops the server (idempotent); the data directory stays for a restart.</summary>
+    public async Task StopAsync()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) != 0) return;
         await App.StopAsync();
         await App.DisposeAsync();
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    public static void DeleteData(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temp directory.
+        }
     }
 }
 
