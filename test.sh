@@ -16,10 +16,18 @@ if ((${#need[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
 fi
 
+# Throwaway PostgreSQL (+PostGIS) and Redis on loopback for the persistence and cluster tests; stopped on exit.
+services=$(mktemp -d)/services
+bash deploy/local/services.sh start "$services"
+# shellcheck disable=SC1091
+source "$services/env"
+cleanup_services() { bash deploy/local/services.sh stop "$services"; rmdir "$(dirname "$services")" 2>/dev/null || true; }
+trap cleanup_services EXIT
+
 dotnet build Orleans.sln -c Release -nologo -v quiet
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+trap 'rm -f "$log"; cleanup_services' EXIT
 status=0
 dotnet test Tests/Resonance.Tests/Resonance.Tests.csproj -c Release --no-build -nologo \
   --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
