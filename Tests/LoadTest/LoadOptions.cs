@@ -21,6 +21,8 @@ public sealed class LoadOptions
     /// <summary>Mean seconds between one client's memory_crystallize messages.</summary>
     public double MemoryEverySeconds { get; set; } = 120;
     public double ConnectTimeoutSeconds { get; set; } = 15;
+    /// <summary>Scheduler threads issuing sends; null means one per core.</summary>
+    public int? Senders { get; set; }
 
     public double EffectiveRampSeconds => RampSeconds ?? Math.Min(10, DurationSeconds / 3);
 
@@ -55,6 +57,7 @@ public sealed class LoadOptions
           --event-every S      mean gap between a client's consciousness_events (default 60)
           --memory-every S     mean gap between a client's memory_crystallize (default 120)
           --connect-timeout S  WebSocket handshake timeout (default 15)
+          --senders K          scheduler threads issuing sends (default: one per core)
 
         Exit code: 0 when at least one client connected, 1 when none did, 2 on bad arguments.
         """;
@@ -104,6 +107,7 @@ public sealed class LoadOptions
                     case "--event-every": o.EventEverySeconds = Num(0.01, 1e9); break;
                     case "--memory-every": o.MemoryEverySeconds = Num(0.01, 1e9); break;
                     case "--connect-timeout": o.ConnectTimeoutSeconds = Num(0.1, 3600); break;
+                    case "--senders": o.Senders = (int)Num(1, 256); break;
                     default: throw new FormatException($"unknown option '{a}'");
                 }
             }

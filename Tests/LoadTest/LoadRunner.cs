@@ -15,7 +15,8 @@ public sealed class LoadRunner
     private readonly LoadOptions _o;
     private readonly Stats _stats = new();
     private readonly SimClient[] _clients;
-    private readonly ConcurrentQueue<int> _opened = new();
+    // One registration queue per scheduler shard; a client belongs to shard Index % shards.
+    private readonly ConcurrentQueue<int>[] _opened;
     private readonly List<Task> _receiveLoops = [];
     private readonly Lock _loopsLock = new();
     private readonly HttpMessageInvoker _invoker;
@@ -33,6 +34,9 @@ public sealed class LoadRunner
         var rng = new Random(options.Seed);
         _clients = new SimClient[options.Clients];
         for (int i = 0; i < _clients.Length; i++) _clients[i] = new SimClient(i, rng, options.MinHz, options.MaxHz);
+        int shards = Math.Clamp(options.Senders ?? Environment.ProcessorCount, 1, Math.Max(1, _clients.Length));
+        _opened = new ConcurrentQueue<int>[shards];
+        for (int i = 0; i < shards; i++) _opened[i] = new ConcurrentQueue<int>();
         // One handler for all handshakes (no per-client handler/pool), no proxy: a proxy would distort latency.
         _invoker = new HttpMessageInvoker(new SocketsHttpHandler
         {
@@ -46,8 +50,15 @@ public sealed class LoadRunner
         var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
         long start = Stopwatch.GetTimestamp();
         double ramp = _o.EffectiveRampSeconds;
-        var scheduler = new Thread(() => SchedulerLoop(_o.Seed ^ 0x5EED)) { IsBackground = true, Name = "load-scheduler" };
-        scheduler.Start();
+        // A send is a syscall that, on loopback, also runs the receiver's TCP path: one thread tops out
+        // around a few 10^4 sends/s, so the schedule is split into one shard per core.
+        var schedulers = new Thread[_opened.Length];
+        for (int i = 0; i < schedulers.Length; i++)
+        {
+            int shard = i;
+            schedulers[i] = new Thread(() => SchedulerLoop(shard, _o.Seed ^ (0x5EED + shard))) { IsBackground = true, Name = $"load-scheduler-{shard}" };
+            schedulers[i].Start();
+        }
         var connector = Task.Run(() => ConnectAllAsync(start, ramp));
 
         // Progress / phase bookkeeping once per second; also ends early when nothing can be measured.
@@ -90,12 +101,12 @@ public sealed class LoadRunner
 
         long end = Stopwatch.GetTimestamp();
         long endOut = _stats.TotalOut(), endIn = _stats.TotalIn();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
         _stopping = true;
-        scheduler.Join();
+        foreach (var t in schedulers) t.Join();
         await connector.ConfigureAwait(false);
         int openAtEnd = (int)Interlocked.Read(ref _stats.Open);
         await CloseAllAsync();
-        var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
 
         double total = Stopwatch.GetElapsedTime(start, end).TotalSeconds;
         double steadySeconds = steady ? Stopwatch.GetElapsedTime(rampEndTick, end).TotalSeconds : 0;
@@ -104,7 +115,7 @@ public sealed class LoadRunner
         return LoadSummary.Build(_o, _stats, total, window, useSteady ? "steady" : "whole",
             useSteady ? (endOut - rampEndOut) / window : endOut / Math.Max(window, 1e-9),
             useSteady ? (endIn - rampEndIn) / window : endIn / Math.Max(window, 1e-9),
-            openAtEnd, cpu.TotalSeconds / Math.Max(total, 1e-9) * 100);
+            endOut, endIn, openAtEnd, cpu.TotalSeconds / Math.Max(total, 1e-9) * 100, _opened.Length);
     }
 
     internal static LatencyHistogram Combine(LatencyHistogram[] set)
@@ -163,7 +174,7 @@ public sealed class LoadRunner
         Interlocked.Increment(ref _stats.Open);
         var loop = ReceiveLoopAsync(c);
         lock (_loopsLock) _receiveLoops.Add(loop);
-        _opened.Enqueue(c.Index);
+        _opened[c.Index % _opened.Length].Enqueue(c.Index);
         Interlocked.Increment(ref _connectAttemptsDone);
     }
 
@@ -238,8 +249,9 @@ public sealed class LoadRunner
 
     private const int KindBits = 2;   // entry = client index << 2 | OutKind
 
-    private void SchedulerLoop(int seed)
+    private void SchedulerLoop(int shard, int seed)
     {
+        var opened = _opened[shard];
         var rng = new Random(seed);
         var queue = new PriorityQueue<int, long>(Math.Min(_clients.Length * 4, 1 << 20));
         long freq = Stopwatch.Frequency;
@@ -250,7 +262,7 @@ public sealed class LoadRunner
         while (!_stopping)
         {
             long now = Stopwatch.GetTimestamp();
-            while (_opened.TryDequeue(out int idx))
+            while (opened.TryDequeue(out int idx))
             {
                 // Random first offsets so clients that connect together do not send in lockstep.
                 var c = _clients[idx];
@@ -262,7 +274,8 @@ public sealed class LoadRunner
             }
 
             int fired = 0;
-            while (queue.TryPeek(out int entry, out long due) && due <= now)
+            // Bounded batch: come back to the stop flag and new registrations even when behind schedule.
+            while (fired < 4096 && queue.TryPeek(out int entry, out long due) && due <= now)
             {
                 queue.Dequeue();
                 var c = _clients[entry >> KindBits];

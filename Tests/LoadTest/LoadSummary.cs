@@ -51,6 +51,10 @@ public sealed class LoadSummary
     public required LatencyFigures SchedulerLag { get; init; }
     public required double ToolCpuPercent { get; init; }
     public required int Seed { get; init; }
+    public required int Senders { get; init; }
+
+    /// <summary>True when the scheduler ran late enough that the tool, not the server, limited the send rate.</summary>
+    public bool ToolSaturated => SchedulerLag.P99Ms is > 50;
 
     private static readonly string[] OutNames = ["harmonic_stream", "heartbeat", "consciousness_event", "memory_crystallize"];
     private static readonly string[] InNames =
@@ -61,7 +65,7 @@ public sealed class LoadSummary
     private static readonly string[] PathNames = ["heartbeat", "ack", "relay", "memory"];
 
     internal static LoadSummary Build(LoadOptions o, Stats s, double total, double window, string windowName,
-        double outPerS, double inPerS, int openAtEnd, double cpuPercent)
+        double outPerS, double inPerS, long outTotal, long inTotal, int openAtEnd, double cpuPercent, int senders)
     {
         // Headline figures come from the steady window when there is one, else the whole run.
         var set = windowName == "steady" ? s.Steady : s.Whole;
@@ -83,8 +87,8 @@ public sealed class LoadSummary
             WindowSeconds = window,
             MsgsOutPerSecond = outPerS,
             MsgsInPerSecond = inPerS,
-            MsgsOutTotal = s.TotalOut(),
-            MsgsInTotal = s.TotalIn(),
+            MsgsOutTotal = outTotal,
+            MsgsInTotal = inTotal,
             Latency = LatencyFigures.From(LoadRunner.Combine(set)),
             LatencyByPath = byPath,
             Errors = s.ServerErrors + s.ConnectFailures,
@@ -100,6 +104,7 @@ public sealed class LoadSummary
             ConnectErrors = new(s.ConnectErrors),
             SchedulerLag = LatencyFigures.From(s.SchedulerLag),
             ToolCpuPercent = cpuPercent,
+            Senders = senders,
             Seed = o.Seed,
         };
     }
@@ -146,6 +151,8 @@ public sealed class LoadSummary
             w.WritePropertyName("scheduler_lag");
             Figures(w, SchedulerLag);
             w.WriteNumber("tool_cpu_percent", Math.Round(ToolCpuPercent, 1));
+            w.WriteNumber("senders", Senders);
+            w.WriteBoolean("tool_saturated", ToolSaturated);
             w.WriteNumber("seed", Seed);
             w.WriteEndObject();
         }
@@ -195,6 +202,8 @@ public sealed class LoadSummary
         sb.AppendLine(c, $"  disconnects    {Disconnects} (close codes: {Pairs(CloseCodes)})");
         sb.AppendLine(c, $"  tool           cpu {ToolCpuPercent:F0}% of one core, scheduler lag p99 {Ms(SchedulerLag.P99Ms)}, sends skipped (socket busy) {SendsSkipped}, unparsable server messages {BadServerMessages}");
         sb.Append("  latency path   ").AppendLine(LatencyPathText);
+        if (ToolSaturated)
+            sb.AppendLine("  WARNING        the tool's schedulers ran over 50 ms late (p99): it could not send at the planned rate, so the figures understate what the server was asked to do; use fewer clients per process or more cores.");
         return sb.ToString();
     }
 }
