@@ -112,7 +112,8 @@ public sealed class LoadSummary
     public string ToJson()
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var w = new Utf8JsonWriter(buffer))
+        // Relaxed escaping: the output is read by people and scripts, not embedded in HTML, so keep '->' readable.
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             w.WriteStartObject();
             w.WriteString("url", Url);
@@ -203,7 +204,7 @@ public sealed class LoadSummary
         sb.AppendLine(c, $"  tool           cpu {ToolCpuPercent:F0}% of one core, scheduler lag p99 {Ms(SchedulerLag.P99Ms)}, sends skipped (socket busy) {SendsSkipped}, unparsable server messages {BadServerMessages}");
         sb.Append("  latency path   ").AppendLine(LatencyPathText);
         if (ToolSaturated)
-            sb.AppendLine("  WARNING        the tool's schedulers ran over 50 ms late (p99): it could not send at the planned rate, so the figures understate what the server was asked to do; use fewer clients per process or more cores.");
+            sb.AppendLine("  WARNING        the send schedulers ran over 50 ms late (p99): this machine could not keep the planned send rate, so the server got less load than planned; run the tool on another machine, with fewer clients, or check tool_cpu_percent.");
         return sb.ToString();
     }
 }
