@@ -63,8 +63,8 @@ public sealed class SimClient
         _phaseStep = 0.05 + 0.5 * rng.NextDouble();
         _quantumFactor = rng.NextDouble();
         _intent = rng.Next(Intents.Length);
-        _x = rng.NextDouble() * Width;
-        _y = rng.NextDouble() * Height;
+        _x = rng.NextDouble() * (Width - 0.001);
+        _y = rng.NextDouble() * (Height - 0.001);
         Span<byte> g = stackalloc byte[16];
         for (int i = 0; i < _memoryIds.Length; i++)
         {
@@ -130,8 +130,8 @@ public sealed class SimClient
         int m = _memoryTurn++ & 1;
         _memTick[m] = Stopwatch.GetTimestamp();
         Volatile.Write(ref _memPending[m], 1);
-        _x = Math.Clamp(_x + (rng.NextDouble() - 0.5) * 4, 0, Math.BitDecrement(Width));
-        _y = Math.Clamp(_y + (rng.NextDouble() - 0.5) * 4, 0, Math.BitDecrement(Height));
+        _x = Math.Clamp(_x + (rng.NextDouble() - 0.5) * 4, 0, Width - 0.001); // sent with 3 decimals: stay below the bound after rounding
+        _y = Math.Clamp(_y + (rng.NextDouble() - 0.5) * 4, 0, Height - 0.001);
         Utf8.TryWrite(SendBuffer,
             $"{{\"type\":\"memory_crystallize\",\"memoryId\":\"{_memoryIds[m]}\",\"x\":{_x:F3},\"y\":{_y:F3},\"harmonic\":{_frequency:F3},\"influence\":{0.2 + 0.6 * rng.NextDouble():F3},\"content\":\"load test memory {Index}-{m}\",\"archetype\":\"{Archetypes[Index % Archetypes.Length]}\"}}",
             out int n);

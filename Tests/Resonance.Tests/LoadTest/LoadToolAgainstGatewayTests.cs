@@ -1,0 +1,32 @@
+using Resonance.LoadTest;
+using Resonance.Tests.Gateway;
+
+namespace Resonance.Tests.LoadTest;
+
+/// <summary>The load tool against a real embedded gateway for a few seconds: everybody connects, nothing fails.</summary>
+public sealed class LoadToolAgainstGatewayTests(GatewayFixture fixture) : IClassFixture<GatewayFixture>
+{
+    [Fact]
+    public async Task A_short_run_against_the_gateway_connects_every_client_without_errors()
+    {
+        var summary = await new LoadRunner(new LoadOptions
+        {
+            Url = fixture.Host.WebSocket,
+            Clients = 50,
+            DurationSeconds = 4,
+            RampSeconds = 1,
+            Space = "load-real",
+            HeartbeatSeconds = 0.5,
+            EventEverySeconds = 1,
+            MemoryEverySeconds = 2,
+        }).RunAsync();
+
+        Assert.Equal(50, summary.ClientsConnected);
+        Assert.True(summary.Errors == 0, summary.ToJson());
+        Assert.Equal(0, summary.Disconnects);
+        Assert.True(summary.LatencyByPath["heartbeat"].Samples > 50, "heartbeat_ack carries clientTimestamp back");
+        Assert.True(summary.LatencyByPath["ack"].Samples > 20, "acked events are timed");
+        Assert.True(summary.LatencyByPath["memory"].Samples > 10);
+        Assert.True(summary.MsgsInPerSecond > summary.MsgsOutPerSecond / 2, "resonance updates flow back");
+    }
+}
