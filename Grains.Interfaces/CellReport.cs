@@ -25,6 +25,8 @@ public sealed record CellReport
     [Id(14)] public long TileVersion { get; init; }
     /// <summary>Number of contributions (own members and neighbours' nodes whose footprint reaches the tile).</summary>
     [Id(15)] public int Contributors { get; init; }
+    /// <summary>The tile holds memory-node contributions: the space revives such a cell after a restart.</summary>
+    [Id(16)] public bool HoldsMemory { get; init; }
 }
 
 /// <summary>A local maximum of the composed field at sample (I, J): composed value and the node sum there.</summary>

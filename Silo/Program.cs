@@ -1,15 +1,15 @@
 using Resonance.Grains;
 using Resonance.Grains.Hosting;
 
-// A standalone silo: localhost clustering, in-memory grain state (PostgreSQL and Redis come with the production profile).
+// A silo. With Resonance__Cluster__Redis and Resonance__Storage__Postgres set it joins the production cluster (Redis
+// membership and reminders, grain state in PostgreSQL); without them it runs alone with localhost clustering and
+// in-memory state.
 var builder = WebApplication.CreateBuilder(args);
-var silo = builder.Configuration.GetSection(ResonanceSiloOptions.Section).Get<ResonanceSiloOptions>() ?? new();
 
 builder.UseOrleans(orleans =>
 {
-    orleans.UseLocalhostClustering(silo.Port, silo.GatewayPort);
+    orleans.UseResonanceCluster(builder.Configuration);
     orleans.AddResonanceGrains();
-    orleans.AddResonanceMemoryStorage();
 });
 
 var app = builder.Build();

@@ -25,31 +25,25 @@ public static class GatewayApp
         configure?.Invoke(builder);
 
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new();
-        var silo = builder.Configuration.GetSection(ResonanceSiloOptions.Section).Get<ResonanceSiloOptions>() ?? new();
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
 
         bool embedded = !string.Equals(gateway.Mode, "client", StringComparison.OrdinalIgnoreCase);
         if (embedded)
         {
+            // Without PostgreSQL the co-hosted silo keeps grain state in a SQLite file next to the events, so a restart
+            // loses no memory node.
+            if (string.IsNullOrWhiteSpace(builder.Configuration["Resonance:Storage:Postgres"]) &&
+                string.IsNullOrWhiteSpace(builder.Configuration["Resonance:Storage:Sqlite"]))
+                builder.Configuration["Resonance:Storage:Sqlite"] = Path.Combine(gateway.DataDirectory, "grains.db");
             builder.UseOrleans(orleans =>
             {
-                orleans.UseLocalhostClustering(silo.Port, silo.GatewayPort);
+                orleans.UseResonanceCluster(builder.Configuration);
                 orleans.AddResonanceGrains();
-                orleans.AddResonanceMemoryStorage();
             });
         }
         else
         {
-            builder.UseOrleansClient(client =>
-            {
-                client.UseLocalhostClustering(silo.GatewayPort);
-                // Keep trying while the silos start (or restart) instead of failing the gateway's start-up.
-                client.UseConnectionRetryFilter(async (exception, ct) =>
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
-                    return true;
-                });
-            });
+            builder.UseOrleansClient(client => client.UseResonanceCluster(builder.Configuration));
         }
 
         builder.Services.AddSingleton<GatewayCounters>();

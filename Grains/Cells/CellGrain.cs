@@ -257,6 +257,7 @@ public sealed partial class CellGrain(
         {
             Cx = _cx,
             Cy = _cy,
+            HoldsMemory = state.State.Memory.Count > 0,
             Participants = participants,
             SumResonance = sumResonance,
             PhaseWeight = phases.Weight,

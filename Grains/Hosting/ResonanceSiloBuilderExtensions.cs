@@ -1,4 +1,10 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Orleans.Configuration;
+using Orleans.Runtime.Hosting;
+using Orleans.Storage;
+using Resonance.Grains.Hosting.Storage;
 using Resonance.Grains.Routing;
 using Resonance.Grains.Spaces;
 
@@ -19,6 +25,26 @@ public static class ResonanceSiloBuilderExtensions
         builder.Services.AddSingleton<SpaceDirectory>();
         return builder;
     }
+
+    /// <summary>
+    /// Keeps grain state in PostgreSQL or SQLite (<see cref="RelationalGrainStorage"/>, this project's own schema, applied on
+    /// first use), serialised with the Orleans binary serializer.
+    /// </summary>
+    public static ISiloBuilder AddResonanceRelationalStorage(this ISiloBuilder builder, StorageDialect dialect, string connectionString)
+    {
+        builder.Services.AddGrainStorage(ResonanceStorage.Name, (sp, name) => new RelationalGrainStorage(
+            name,
+            dialect,
+            connectionString,
+            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+            ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(sp),
+            sp.GetRequiredService<ILogger<RelationalGrainStorage>>()));
+        return builder;
+    }
+
+    /// <summary>SQLite grain storage in one file (the embedded default keeps its memory nodes across restarts).</summary>
+    public static ISiloBuilder AddResonanceSqliteStorage(this ISiloBuilder builder, string path) =>
+        builder.AddResonanceRelationalStorage(StorageDialect.Sqlite, $"Data Source={path};Pooling=True");
 
     /// <summary>Keeps grain state in the silo's memory (lost when the silo stops).</summary>
     public static ISiloBuilder AddResonanceMemoryStorage(this ISiloBuilder builder) =>

@@ -38,6 +38,9 @@ public sealed partial class SpaceGrain(
         }
         Apply(state.State.Config);
         _latest = new SpaceTick { Space = id, TimestampUtc = DateTime.UtcNow };
+        // After a restart nobody else would wake the cells that hold memory nodes; their reports make the field whole.
+        foreach (long key in state.State.MemoryCells)
+            PingCell(((int)(key >> 32), (int)key));
     }
 
     public async Task<SpaceConfig> GetConfig()
@@ -64,19 +67,22 @@ public sealed partial class SpaceGrain(
         return next;
     }
 
-    public Task<double> ReportCell(CellReport report)
+    public async Task<double> ReportCell(CellReport report)
     {
         var key = (report.Cx, report.Cy);
         _reports[key] = report;
         _reportedAt[key] = DateTime.UtcNow;
-        return Task.FromResult(_latest.GlobalResonance);
+        long cellKey = ((long)report.Cx << 32) | (uint)report.Cy;
+        bool changed = report.HoldsMemory ? state.State.MemoryCells.Add(cellKey) : state.State.MemoryCells.Remove(cellKey);
+        if (changed) await state.WriteStateAsync();
+        return _latest.GlobalResonance;
     }
 
-    public Task CellEmptied(int cx, int cy)
+    public async Task CellEmptied(int cx, int cy)
     {
         _reports.Remove((cx, cy));
         _reportedAt.Remove((cx, cy));
-        return Task.CompletedTask;
+        if (state.State.MemoryCells.Remove(((long)cx << 32) | (uint)cy)) await state.WriteStateAsync();
     }
 
     public Task<SpaceTick> GetLatestTick() => Task.FromResult(_latest);
@@ -165,11 +171,16 @@ public sealed partial class SpaceGrain(
         {
             if (now - at < silentAfter) continue;
             _reportedAt[key] = now; // one ping per silent period
-            var cell = GrainFactory.GetGrain<ICellGrain>(CellKey.Format(this.GetPrimaryKeyString(), key.Cx, key.Cy));
-            _ = cell.Ping().ContinueWith(
-                t => LogPingFailed(key.Cx, key.Cy, t.Exception?.GetBaseException()),
-                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            PingCell(key);
         }
+    }
+
+    private void PingCell((int Cx, int Cy) key)
+    {
+        var cell = GrainFactory.GetGrain<ICellGrain>(CellKey.Format(this.GetPrimaryKeyString(), key.Cx, key.Cy));
+        _ = cell.Ping().ContinueWith(
+            t => LogPingFailed(key.Cx, key.Cy, t.Exception?.GetBaseException()),
+            CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pinging silent cell ({Cx}, {Cy}) failed")]
