@@ -3,18 +3,22 @@ using Microsoft.Extensions.Logging;
 namespace Resonance.Grains.Routing;
 
 /// <summary>
-/// The silo's one path from node grains to cell grains. Node grains enqueue changes and return at once; a single flush
-/// loop sends each cell one <see cref="ICellGrain.ApplyChanges"/> call per round with every change queued for it since
-/// the last round, keeping only each node's latest change (a participant's latest state is all that matters). Rounds
-/// follow each other back to back, so an idle router adds no delay and a busy one batches more per call.
+/// The silo's one path from node grains to cell grains. Node grains enqueue changes and return at once. Each cell has at
+/// most one <see cref="ICellGrain.ApplyChanges"/> call in flight: changes for a cell that is busy accumulate (keeping only
+/// each node's latest change — a participant's latest state is all that matters) and go out in one call as soon as the
+/// previous call returns. An idle router adds no delay, a busy cell gets bigger batches, and a slow cell never holds up
+/// the others.
 /// </summary>
 public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellChangeRouter> logger) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stopping = new();
-    private Dictionary<string, Dictionary<Guid, NodeChange>> _pending = new(StringComparer.Ordinal);
-    private Dictionary<string, Dictionary<Guid, NodeChange>> _spare = new(StringComparer.Ordinal);
+    // All guarded by _gate.
+    private readonly Dictionary<string, Dictionary<Guid, NodeChange>> _pending = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+    private List<string> _ready = [];
+    private List<string> _draining = [];
     private bool _signalled;
     private Task? _loop;
     private long _changesSent;
@@ -34,14 +38,19 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
         {
             if (!_pending.TryGetValue(cellKey, out var changes))
                 _pending[cellKey] = changes = new Dictionary<Guid, NodeChange>();
+            bool wasEmpty = changes.Count == 0;
             Merge(changes, change);
-            if (!_signalled)
-            {
-                _signalled = true;
-                _signal.Release();
-            }
+            if (wasEmpty && !_inFlight.Contains(cellKey)) MarkReadyLocked(cellKey);
             _loop ??= Task.Run(FlushLoop);
         }
+    }
+
+    private void MarkReadyLocked(string cellKey)
+    {
+        _ready.Add(cellKey);
+        if (_signalled) return;
+        _signalled = true;
+        _signal.Release();
     }
 
     /// <summary>A touch never hides an upsert or a removal; anything else replaces what was queued.</summary>
@@ -54,8 +63,7 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
 
     private async Task FlushLoop()
     {
-        var calls = new List<Task>();
-        var sent = new List<(string Cell, NodeChange[] Changes)>();
+        var batches = new List<(string Cell, NodeChange[] Changes)>();
         while (!_stopping.IsCancellationRequested)
         {
             try
@@ -67,65 +75,56 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
                 return;
             }
 
-            Dictionary<string, Dictionary<Guid, NodeChange>> round;
+            batches.Clear();
             lock (_gate)
             {
-                round = _pending;
-                _pending = _spare;
-                _spare = round;
+                (_ready, _draining) = (_draining, _ready);
                 _signalled = false;
+                foreach (var cell in _draining)
+                {
+                    if (_inFlight.Contains(cell) || !_pending.TryGetValue(cell, out var changes) || changes.Count == 0) continue;
+                    var batch = new NodeChange[changes.Count];
+                    changes.Values.CopyTo(batch, 0);
+                    changes.Clear();
+                    _inFlight.Add(cell);
+                    batches.Add((cell, batch));
+                }
+                _draining.Clear();
             }
-
-            calls.Clear();
-            sent.Clear();
-            foreach (var (cell, changes) in round)
-            {
-                if (changes.Count == 0) continue;
-                var batch = new NodeChange[changes.Count];
-                changes.Values.CopyTo(batch, 0);
-                changes.Clear();
-                sent.Add((cell, batch));
-                calls.Add(grains.GetGrain<ICellGrain>(cell).ApplyChanges(batch));
-                Interlocked.Add(ref _changesSent, batch.Length);
-            }
-            Interlocked.Add(ref _callsSent, calls.Count);
-            // Cells that went quiet would keep their (now empty) dictionaries forever; drop them now and then.
-            if (round.Count > 4 * Math.Max(16, calls.Count)) round.Clear();
-
-            try
-            {
-                await Task.WhenAll(calls);
-            }
-            catch
-            {
-                Requeue(calls, sent);
-                // Back off so a cell that is down (its silo just died) is not hammered while the cluster notices.
-                try { await Task.Delay(RetryDelay, _stopping.Token); } catch (OperationCanceledException) { return; }
-            }
+            foreach (var (cell, batch) in batches) _ = Send(cell, batch);
         }
     }
 
-    /// <summary>Puts a failed call's changes back unless a newer change for the same node is already queued.</summary>
-    private void Requeue(List<Task> calls, List<(string Cell, NodeChange[] Changes)> sent)
+    private async Task Send(string cell, NodeChange[] batch)
     {
-        for (int k = 0; k < calls.Count; k++)
+        Interlocked.Add(ref _changesSent, batch.Length);
+        Interlocked.Increment(ref _callsSent);
+        bool failed = false;
+        try
         {
-            if (!calls[k].IsFaulted) continue;
-            var (cell, batch) = sent[k];
-            LogCellCallFailed(cell, batch.Length, calls[k].Exception?.GetBaseException());
-            lock (_gate)
+            await grains.GetGrain<ICellGrain>(cell).ApplyChanges(batch);
+        }
+        catch (Exception e)
+        {
+            failed = true;
+            LogCellCallFailed(cell, batch.Length, e);
+            // Back off so a cell that is down (its silo just died) is not hammered while the cluster notices.
+            try { await Task.Delay(RetryDelay, _stopping.Token); } catch (OperationCanceledException) { }
+        }
+        lock (_gate)
+        {
+            _inFlight.Remove(cell);
+            if (!_pending.TryGetValue(cell, out var changes))
+                _pending[cell] = changes = new Dictionary<Guid, NodeChange>();
+            if (failed)
             {
-                if (!_pending.TryGetValue(cell, out var changes))
-                    _pending[cell] = changes = new Dictionary<Guid, NodeChange>();
+                // Put the failed changes back unless a newer change for the same node is already queued.
                 foreach (var change in batch)
                     if (!changes.TryGetValue(change.NodeId, out var queued) || queued.Version < change.Version)
                         changes[change.NodeId] = change;
-                if (!_signalled)
-                {
-                    _signalled = true;
-                    _signal.Release();
-                }
             }
+            if (changes.Count > 0) MarkReadyLocked(cell);
+            else _pending.Remove(cell); // quiet cells do not keep a dictionary
         }
     }
 
