@@ -1,3 +1,4 @@
+using Orleans.Dashboard;
 using Resonance.Grains;
 using Resonance.Grains.Hosting;
 
@@ -5,14 +6,18 @@ using Resonance.Grains.Hosting;
 // membership and reminders, grain state in PostgreSQL); without them it runs alone with localhost clustering and
 // in-memory state.
 var builder = WebApplication.CreateBuilder(args);
+builder.AddResonanceObservability("resonance-silo");
 
 builder.UseOrleans(orleans =>
 {
     orleans.UseResonanceCluster(builder.Configuration);
     orleans.AddResonanceGrains();
+    orleans.AddDashboard();
 });
 
 var app = builder.Build();
+app.MapResonanceMetrics();
+app.MapOrleansDashboard("/dashboard");
 app.MapGet("/healthz", async (IGrainFactory grains, CancellationToken ct) =>
 {
     // The silo is healthy when it can activate and call a grain.

@@ -1,3 +1,4 @@
+using Orleans.Dashboard;
 using Microsoft.Extensions.Options;
 using Resonance.Gateway.Events;
 using Resonance.Gateway.Rest;
@@ -23,6 +24,7 @@ public static class GatewayApp
             WebRootPath = Directory.Exists(Path.Combine(Directory.GetCurrentDirectory(), "wwwroot")) ? null : Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
         configure?.Invoke(builder);
+        builder.AddResonanceObservability("resonance-gateway", GatewayCounters.MeterName);
 
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new();
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
@@ -39,11 +41,12 @@ public static class GatewayApp
             {
                 orleans.UseResonanceCluster(builder.Configuration);
                 orleans.AddResonanceGrains();
+                orleans.AddDashboard();
             });
         }
         else
         {
-            builder.UseOrleansClient(client => client.UseResonanceCluster(builder.Configuration));
+            builder.UseOrleansClient(client => client.UseResonanceCluster(builder.Configuration).AddDashboard());
         }
 
         builder.Services.AddSingleton<GatewayCounters>();
@@ -51,7 +54,9 @@ public static class GatewayApp
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
-            return new SnapshotCache(o.SnapshotCacheBytes, o.SnapshotCacheTtl);
+            var cache = new SnapshotCache(o.SnapshotCacheBytes, o.SnapshotCacheTtl);
+            sp.GetRequiredService<GatewayCounters>().ObserveCache(() => cache.Hits, () => cache.Misses);
+            return cache;
         });
         builder.Services.AddSingleton<IEventStore>(sp =>
         {
@@ -83,6 +88,8 @@ public static class GatewayApp
         app.UseDefaultFiles();
         app.UseStaticFiles();
         app.MapOpenApi();
+        app.MapResonanceMetrics();
+        app.MapOrleansDashboard("/dashboard");
         WebSocketEndpoint.Map(app);
         RestEndpoints.Map(app);
         app.MapGet("/healthz", async (IGrainFactory grains, CancellationToken ct) =>

@@ -1,35 +1,80 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
 
 namespace Resonance.Gateway.Hosting;
 
-/// <summary>Process-wide counters of the gateway (exported as metrics and in <c>/api/spaces/{id}/stats</c>).</summary>
-public sealed class GatewayCounters
+/// <summary>
+/// The gateway's counters: kept as numbers for <c>/api/spaces/{id}/stats</c> and exported as OpenTelemetry instruments
+/// (meter <c>Resonance.Gateway</c>; at <c>/metrics</c> as <c>resonance_gateway_*</c>).
+/// </summary>
+public sealed class GatewayCounters : IDisposable
 {
-    private long _connected, _messagesIn, _messagesOut, _errors, _framesDropped, _restRequests, _restTicks;
+    public const string MeterName = "Resonance.Gateway";
+
+    private readonly Meter _meter = new(MeterName);
+    private readonly Counter<long> _in, _out, _errors, _dropped;
+    private readonly Histogram<double> _latency;
+    private long _connected, _messagesIn, _messagesOut, _errorCount, _framesDropped, _restRequests, _restTicks;
 
     public ConcurrentDictionary<string, long> ErrorsByCode { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, long> MessagesInByType { get; } = new(StringComparer.Ordinal);
 
+    public GatewayCounters()
+    {
+        _meter.CreateObservableGauge("resonance_gateway_connected_clients", () => Connected, description: "Open WebSocket sessions.");
+        _in = _meter.CreateCounter<long>("resonance_gateway_messages_in", description: "Valid client messages by type.");
+        _out = _meter.CreateCounter<long>("resonance_gateway_messages_out", description: "Messages sent to clients by type.");
+        _errors = _meter.CreateCounter<long>("resonance_gateway_errors", description: "Errors answered to clients by code.");
+        _dropped = _meter.CreateCounter<long>("resonance_gateway_frames_dropped", description: "Droppable messages superseded in a slow client's queue.");
+        _latency = _meter.CreateHistogram<double>("resonance_gateway_event_latency", unit: "s",
+            description: "From the moment the gateway has a message for a client (a tick, a frame, a relayed event, a reply) until it is written to the client's socket.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] });
+    }
+
+    /// <summary>Snapshot cache figures are observed from the cache itself.</summary>
+    public void ObserveCache(Func<long> hits, Func<long> misses)
+    {
+        _meter.CreateObservableCounter("resonance_snapshot_cache_hits", hits, description: "REST field snapshots served from the cache.");
+        _meter.CreateObservableCounter("resonance_snapshot_cache_misses", misses, description: "REST field snapshots rendered.");
+    }
+
     public long Connected => Interlocked.Read(ref _connected);
     public long MessagesIn => Interlocked.Read(ref _messagesIn);
     public long MessagesOut => Interlocked.Read(ref _messagesOut);
-    public long Errors => Interlocked.Read(ref _errors);
+    public long Errors => Interlocked.Read(ref _errorCount);
     public long FramesDropped => Interlocked.Read(ref _framesDropped);
 
     public void SessionOpened() => Interlocked.Increment(ref _connected);
     public void SessionClosed() => Interlocked.Decrement(ref _connected);
+
     public void MessageIn(string type)
     {
         Interlocked.Increment(ref _messagesIn);
         MessagesInByType.AddOrUpdate(type, 1, (_, n) => n + 1);
+        _in.Add(1, new KeyValuePair<string, object?>("type", type));
     }
-    public void MessageOut() => Interlocked.Increment(ref _messagesOut);
+
+    /// <summary>A message reached a client's socket; <paramref name="enqueuedTimestamp"/> is a Stopwatch timestamp.</summary>
+    public void MessageOut(string type, long enqueuedTimestamp)
+    {
+        Interlocked.Increment(ref _messagesOut);
+        _out.Add(1, new KeyValuePair<string, object?>("type", type));
+        if (enqueuedTimestamp > 0) _latency.Record(Stopwatch.GetElapsedTime(enqueuedTimestamp).TotalSeconds);
+    }
+
     public void Error(string code)
     {
-        Interlocked.Increment(ref _errors);
+        Interlocked.Increment(ref _errorCount);
         ErrorsByCode.AddOrUpdate(code, 1, (_, n) => n + 1);
+        _errors.Add(1, new KeyValuePair<string, object?>("code", code));
     }
-    public void FrameDropped() => Interlocked.Increment(ref _framesDropped);
+
+    public void FrameDropped()
+    {
+        Interlocked.Increment(ref _framesDropped);
+        _dropped.Add(1);
+    }
 
     /// <summary>Records one REST request's duration (for the measured averageResponseTime).</summary>
     public void RestRequest(TimeSpan elapsed)
@@ -46,4 +91,6 @@ public sealed class GatewayCounters
             return n == 0 ? 0 : TimeSpan.FromTicks(Interlocked.Read(ref _restTicks) / n).TotalMilliseconds;
         }
     }
+
+    public void Dispose() => _meter.Dispose();
 }

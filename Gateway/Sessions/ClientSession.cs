@@ -139,7 +139,7 @@ public sealed partial class ClientSession(
             while (await _queue.DequeueAsync(_abort.Token) is { } message)
             {
                 await socket.SendAsync(message.Payload, message.Kind, endOfMessage: true, _abort.Token);
-                counters.MessageOut();
+                counters.MessageOut(message.Type, message.EnqueuedTimestamp);
             }
             if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 await socket.CloseOutputAsync(_closeStatus ?? WebSocketCloseStatus.NormalClosure, _closeReason, _abort.Token);

@@ -47,8 +47,15 @@ public sealed partial class CellGrain(
     private bool _reported;
     private IDisposable? _publishTimer;
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        GrainMetrics.Deactivated("cell");
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        GrainMetrics.Activated("cell");
         (_spaceId, _cx, _cy) = CellKey.Parse(this.GetPrimaryKeyString());
         _geometry = await spaces.GetAsync(_spaceId);
         if (_cx >= _geometry.CellsX || _cy >= _geometry.CellsY)
@@ -126,6 +133,7 @@ public sealed partial class CellGrain(
                     break;
             }
             _changesApplied++;
+            GrainMetrics.FieldUpdates.Add(1);
         }
 
         if (tileChanged)

@@ -22,6 +22,18 @@ public sealed class NodeGrain(
 
     private NodeSnapshot? Current => state.State.Snapshot;
 
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        GrainMetrics.Activated("node");
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        GrainMetrics.Deactivated("node");
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
     public async Task UpdateParticipant(string space, ParticipantUpdate update)
     {
         CheckSpaceId(space);

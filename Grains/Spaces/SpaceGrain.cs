@@ -26,8 +26,15 @@ public sealed partial class SpaceGrain(
     private readonly List<SpaceEvent> _events = [];
     private long _eventsDropped;
 
+    public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        GrainMetrics.Deactivated("space");
+        return base.OnDeactivateAsync(reason, cancellationToken);
+    }
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        GrainMetrics.Activated("space");
         var id = this.GetPrimaryKeyString();
         if (!SpaceId.IsValid(id)) throw new ArgumentException($"Space id '{id}' is invalid (expected [a-z0-9-]{{1,64}}).");
         _observers = new ObserverManager<ISpaceObserver>(options.Value.ObserverExpiry, logger);
@@ -144,6 +151,20 @@ public sealed partial class SpaceGrain(
 
     private Task Tick()
     {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            TickOnce();
+        }
+        finally
+        {
+            GrainMetrics.TickDuration.Record(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalSeconds);
+        }
+        return Task.CompletedTask;
+    }
+
+    private void TickOnce()
+    {
         var now = DateTime.UtcNow;
         _latest = _aggregator.Aggregate(this.GetPrimaryKeyString(), ++_seq, now, _reports, _latest.GlobalResonance) with
         {
@@ -160,7 +181,6 @@ public sealed partial class SpaceGrain(
             _observers.Notify(o => o.OnTick(tick));
         }
         PingSilentCells(now);
-        return Task.CompletedTask;
     }
 
     /// <summary>A cell whose silo died stops reporting; calling it reactivates it elsewhere (it rebuilds from storage).</summary>
