@@ -9,6 +9,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # System packages the tests need (the browser test drives Debian's Chromium through Playwright).
 need=()
 [[ -x /usr/bin/chromium || -n "${RESONANCE_CHROMIUM:-}" ]] || need+=(chromium)
+[[ -x /usr/bin/promtool && -x /usr/bin/prometheus ]] || need+=(prometheus)
 if ((${#need[@]})); then
   echo "installing: ${need[*]}"
   if [[ $(id -u) -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
