@@ -370,7 +370,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing subscriptions of space {Space} failed")]
     private partial void LogRefreshFailed(string space, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Relaying {Count} events to space {Space} failed (they are stored; only the live relay is lost)")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Relaying {Count} events to space {Space} failed (they are stored; only the live relay is lost)")]
     private partial void LogRelayFailed(string space, int count, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sending a field frame of space {Space} failed")]

@@ -32,6 +32,8 @@ public static class ResonanceClusterExtensions
             builder.ConfigureEndpoints(IPAddress.Parse(silo.AdvertisedIp), silo.Port, silo.GatewayPort, listenOnAnyHostAddress: true);
             builder.UseRedisClustering(o => o.ConfigurationOptions = Redis(redis));
             builder.UseRedisReminderService(o => o.ConfigurationOptions = Redis(redis));
+            // Failure detection can be tuned (e.g. Resonance:Cluster:Membership:ProbeTimeout, NumMissedProbesLimit).
+            builder.Configure<ClusterMembershipOptions>(configuration.GetSection($"{ResonanceClusterOptions.Section}:Membership"));
         }
         else
         {
