@@ -18,6 +18,14 @@ public readonly record struct EntangledPair(
     [property: Id(3)] double Strength,
     [property: Id(4)] string Type)
 {
+    /// <summary>Formed by request, with consent on both sides.</summary>
+    public const string ExplicitType = "explicit";
+
+    /// <summary>Formed by phase locking (PLV over the space's window).</summary>
+    public const string PlvType = "plv";
+
+    public bool IsExplicit => Type == ExplicitType;
+
     public static EntangledPair Create(Guid a, Guid b, string ratio, double strength, string type) =>
         a.CompareTo(b) <= 0 ? new(a, b, ratio, strength, type) : new(b, a, ratio, strength, type);
 

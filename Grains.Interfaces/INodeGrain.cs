@@ -35,6 +35,20 @@ public interface INodeGrain : IGrainWithGuidKey
     [Orleans.Concurrency.AlwaysInterleave]
     Task ForgetPartner(Guid from);
 
-    /// <summary>Current partners of this node.</summary>
+    /// <summary>Current partners of this node (by request or by phase locking).</summary>
     Task<Guid[]> GetPartners();
+
+    /// <summary>
+    /// Called by the cell that evaluates the pair on <paramref name="pair"/>.Node1 when a phase-locked pair forms or
+    /// breaks: this node and its partner update their partner lists and the space is told (notices, phiHarmonics).
+    /// </summary>
+    Task LockChanged(EntangledPair pair, bool formed);
+
+    /// <summary>Partner side of a forming lock: true when this node is a live participant of <paramref name="space"/> (it keeps the lock).</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task<bool> AcceptLock(Guid from, string space, string ratio, double strength);
+
+    /// <summary>Partner side of a breaking lock: forget the phase-locked partner <paramref name="from"/>.</summary>
+    [Orleans.Concurrency.AlwaysInterleave]
+    Task ReleaseLock(Guid from);
 }

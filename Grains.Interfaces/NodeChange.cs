@@ -11,7 +11,10 @@ public enum NodeChangeOp : byte
     Touch = 2,
 }
 
-/// <summary>What a cell needs to know of one node's change: enough to add its footprint and its partial sums.</summary>
+/// <summary>
+/// What a cell needs to know of one node's change: enough to add its footprint and its partial sums, and the node's
+/// phase-locked partners (so whichever cell evaluates the pair knows it is formed, even after the node changed cells).
+/// </summary>
 [GenerateSerializer, Immutable, Alias("resonance.node-change")]
 public readonly record struct NodeChange(
     [property: Id(0)] Guid NodeId,
@@ -22,4 +25,5 @@ public readonly record struct NodeChange(
     [property: Id(5)] double Y,
     [property: Id(6)] double Strength,
     [property: Id(7)] double Phase,
-    [property: Id(8)] double Resonance);
+    [property: Id(8)] double Resonance,
+    [property: Id(9)] Guid[]? Locked = null);

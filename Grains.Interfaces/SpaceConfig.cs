@@ -26,5 +26,17 @@ public sealed record SpaceConfig
     /// <summary>Origin of the space's clock (Unix ms): the background's t is measured from here. Set by the space grain.</summary>
     [Id(13)] public long EpochUnixMs { get; init; }
 
+    /// <summary>
+    /// Participants farther apart than this are never tested for phase locking; 0 means the largest radius the cell grid
+    /// guarantees, R - sqrt(2) h (a cell holds every node within R of its samples, and a member may sit up to sqrt(2) h
+    /// beyond its last sample).
+    /// </summary>
+    [Id(14)] public double EntanglementRadius { get; init; }
+
     public double EffectiveCellSize => CellSize > 0 ? CellSize : Cutoff;
+
+    public double EffectiveEntanglementRadius => EntanglementRadius > 0 ? EntanglementRadius : Math.Max(0, MaxEntanglementRadius);
+
+    /// <summary>R - sqrt(2) h: the largest radius for which the cell evaluating a pair is sure to hold both nodes.</summary>
+    public double MaxEntanglementRadius => Cutoff - Math.Sqrt(2) * Spacing;
 }

@@ -46,6 +46,8 @@ public sealed partial class CellGrain(
     private double _globalResonance;
     private bool _reported;
     private IDisposable? _publishTimer;
+    private LockDetector _locks = null!;
+    private readonly List<(EntangledPair Pair, bool Formed)> _lockChanges = [];
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -66,6 +68,7 @@ public sealed partial class CellGrain(
         _composed = new double[_region.Count];
         _peaks = new FieldPeak[Math.Max(1, options.Value.PeaksPerTick)];
         _observers = new ObserverManager<IFieldObserver>(options.Value.ObserverExpiry, logger);
+        _locks = new LockDetector(options.Value.Entanglement.Compile(), _geometry.EntanglementRadius);
 
         var now = DateTime.UtcNow;
         foreach (var (id, memory) in state.State.Memory)
@@ -234,6 +237,7 @@ public sealed partial class CellGrain(
             return;
         }
         if (_ticks % RecomputeEveryTicks == 0) Recompute();
+        DetectLocks(now);
 
         FrameComposer.Compose(_tile, _composed, _region, _geometry.Composition(_globalResonance, _geometry.TimeAt(now)));
         var stats = FieldStatistics.Compute(_composed);
@@ -284,6 +288,22 @@ public sealed partial class CellGrain(
         _reported = true;
     }
 
+    /// <summary>
+    /// Samples the held participants' phases and tells the node grains of pairs that formed or broke. Rare events, so
+    /// one call each, not awaited: the tick (and the cell's other calls) never wait for node grains or the space.
+    /// </summary>
+    private void DetectLocks(DateTime now)
+    {
+        _lockChanges.Clear();
+        _locks.Tick(_geometry.TickAt(now), _contributions, _lockChanges);
+        foreach (var (pair, formed) in _lockChanges)
+        {
+            _ = GrainFactory.GetGrain<INodeGrain>(pair.Node1).LockChanged(pair, formed).ContinueWith(
+                t => LogLockChangeFailed(this.GetPrimaryKeyString(), pair.Node1, pair.Node2, t.Exception?.GetBaseException()),
+                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+        }
+    }
+
     /// <summary>Drops participants whose stream stopped (their silo may be gone, so nobody else would).</summary>
     private void EvictStale(DateTime now)
     {
@@ -330,6 +350,9 @@ public sealed partial class CellGrain(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Cell {Cell} ignored an invalid change for node {NodeId}")]
     private partial void LogInvalidChange(string cell, Guid nodeId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Cell {Cell} could not tell node {Node1} that its lock with {Node2} changed")]
+    private partial void LogLockChangeFailed(string cell, Guid node1, Guid node2, Exception? exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Cell {Cell} evicted {Count} stale participants")]
     private partial void LogEvicted(string cell, int count);

@@ -1,3 +1,5 @@
+using Resonance.Grains.Entanglement;
+
 namespace Resonance.Grains.Hosting;
 
 /// <summary>Field and grain behaviour, bound from configuration section <c>Resonance:Field</c> (env: <c>Resonance__Field__...</c>).</summary>
@@ -19,6 +21,9 @@ public sealed class ResonanceFieldOptions
 
     /// <summary>Observer subscriptions not renewed within this time are dropped.</summary>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Phase-locking detection (<c>Resonance:Field:Entanglement:*</c>); the radius is per space (SpaceConfig).</summary>
+    public EntanglementSettings Entanglement { get; set; } = new();
 
     /// <summary>The configuration of spaces that nobody configured explicitly.</summary>
     public SpaceConfig DefaultSpace { get; set; } = new();

@@ -21,6 +21,8 @@ public static class ResonanceSiloBuilderExtensions
     {
         var options = builder.Services.AddOptions<ResonanceFieldOptions>().BindConfiguration(ResonanceFieldOptions.Section);
         if (configure is not null) options.Configure(configure);
+        options.Validate(o => Valid(o.Entanglement), "Resonance:Field:Entanglement is invalid (window, ratios n:m, 0 < break <= form <= 1, fresh samples <= window).")
+            .ValidateOnStart();
         builder.Services.AddSingleton<CellChangeRouter>();
         builder.Services.AddSingleton<SpaceDirectory>();
         return builder;
@@ -45,6 +47,20 @@ public static class ResonanceSiloBuilderExtensions
     /// <summary>SQLite grain storage in one file (the embedded default keeps its memory nodes across restarts).</summary>
     public static ISiloBuilder AddResonanceSqliteStorage(this ISiloBuilder builder, string path) =>
         builder.AddResonanceRelationalStorage(StorageDialect.Sqlite, $"Data Source={path};Pooling=True");
+
+
+    private static bool Valid(Entanglement.EntanglementSettings settings)
+    {
+        try
+        {
+            settings.Compile();
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>Keeps grain state in the silo's memory (lost when the silo stops).</summary>
     public static ISiloBuilder AddResonanceMemoryStorage(this ISiloBuilder builder) =>

@@ -19,6 +19,8 @@ public sealed class NodeGrain(
 {
     private readonly (int Cx, int Cy)[] _before = new (int, int)[9];
     private readonly (int Cx, int Cy)[] _after = new (int, int)[9];
+    /// <summary>The phase-locked partners' ids as sent with every change (rebuilt only when the set changes).</summary>
+    private Guid[] _lockedIds = [];
 
     private NodeSnapshot? Current => state.State.Snapshot;
 
@@ -138,7 +140,7 @@ public sealed class NodeGrain(
     }
 
     /// <summary>Explicit pairs (consent on both sides) carry full strength and a 1:1 ratio.</summary>
-    private static EntangledPair ExplicitPair(Guid a, Guid b) => EntangledPair.Create(a, b, "1:1", 1.0, "explicit");
+    private static EntangledPair ExplicitPair(Guid a, Guid b) => EntangledPair.Create(a, b, "1:1", 1.0, EntangledPair.ExplicitType);
 
     public async Task<EntanglementState> RequestEntanglement(Guid target)
     {
@@ -200,22 +202,71 @@ public sealed class NodeGrain(
         return Task.CompletedTask;
     }
 
-    public Task<Guid[]> GetPartners() => Task.FromResult(state.State.Partners.ToArray());
+    public Task<Guid[]> GetPartners() => Task.FromResult(state.State.Partners.Union(state.State.Locked.Keys).ToArray());
+
+    public async Task LockChanged(EntangledPair pair, bool formed)
+    {
+        var me = this.GetPrimaryKey();
+        if (!pair.Involves(me) || pair.Node1 == pair.Node2) throw new ArgumentException($"Pair {pair.Node1}/{pair.Node2} does not pair node {me} with another.");
+        var partnerId = pair.PartnerOf(me);
+        var partner = GrainFactory.GetGrain<INodeGrain>(partnerId);
+        if (formed)
+        {
+            // A node that left (or went stale) takes no new partners; nor does one that holds this lock already.
+            if (Current is not { Live: true, Kind: NodeKind.Participant } node || IsStale(node) || state.State.Locked.ContainsKey(partnerId)) return;
+            if (!await partner.AcceptLock(me, node.Space, pair.Ratio, pair.Strength)) return;
+            state.State.Locked[partnerId] = new LockedPartner(partner, pair.Ratio, pair.Strength);
+            _lockedIds = [.. state.State.Locked.Keys];
+            await GrainFactory.GetGrain<ISpaceGrain>(node.Space).PairChanged(pair, formed: true);
+        }
+        else
+        {
+            if (state.State.Locked.Remove(partnerId)) _lockedIds = [.. state.State.Locked.Keys];
+            await partner.ReleaseLock(me);
+            // Told even when this side had no record (a reactivated participant): the space ignores a break it does not know.
+            if (Current is { } node)
+                await GrainFactory.GetGrain<ISpaceGrain>(node.Space).PairChanged(pair, formed: false);
+        }
+    }
+
+    public Task<bool> AcceptLock(Guid from, string space, string ratio, double strength)
+    {
+        if (Current is not { Live: true, Kind: NodeKind.Participant } node || node.Space != space || IsStale(node))
+            return Task.FromResult(false);
+        state.State.Locked[from] = new LockedPartner(GrainFactory.GetGrain<INodeGrain>(from), ratio, strength);
+        _lockedIds = [.. state.State.Locked.Keys];
+        return Task.FromResult(true);
+    }
+
+    public Task ReleaseLock(Guid from)
+    {
+        if (state.State.Locked.Remove(from)) _lockedIds = [.. state.State.Locked.Keys];
+        return Task.CompletedTask;
+    }
+
+    private bool IsStale(NodeSnapshot node) => DateTime.UtcNow - node.UpdatedUtc > options.Value.ParticipantStaleAfter;
 
     /// <summary>Leaving breaks every pair; both sides are told through the space.</summary>
     private async Task BreakAll(string spaceId)
     {
         var me = this.GetPrimaryKey();
         var partners = state.State.Partners.ToArray();
+        var locked = state.State.Locked.ToArray();
         state.State.Partners.Clear();
         state.State.Requested.Clear();
-        if (partners.Length == 0) return;
+        state.State.Locked.Clear();
+        _lockedIds = [];
+        if (partners.Length == 0 && locked.Length == 0) return;
         var space = GrainFactory.GetGrain<ISpaceGrain>(spaceId);
         await Task.WhenAll(partners.Select(async p =>
         {
             await GrainFactory.GetGrain<INodeGrain>(p).ForgetPartner(me);
             await space.PairChanged(ExplicitPair(me, p), formed: false);
-        }));
+        }).Concat(locked.Select(async l =>
+        {
+            await l.Value.Partner.ReleaseLock(me);
+            await space.PairChanged(EntangledPair.Create(me, l.Key, l.Value.Ratio, l.Value.Strength, EntangledPair.PlvType), formed: false);
+        })));
     }
 
     private async Task LeaveCells(NodeSnapshot node)
@@ -249,8 +300,8 @@ public sealed class NodeGrain(
     /// </summary>
     private static long NextVersion(NodeSnapshot? previous) => Math.Max((previous?.Version ?? 0) + 1, DateTime.UtcNow.Ticks);
 
-    private static NodeChange ToChange(NodeSnapshot node, NodeChangeOp op) =>
-        new(node.Id, node.Version, op, node.Kind, node.X, node.Y, node.Strength, node.Phase, node.Resonance);
+    private NodeChange ToChange(NodeSnapshot node, NodeChangeOp op) =>
+        new(node.Id, node.Version, op, node.Kind, node.X, node.Y, node.Strength, node.Phase, node.Resonance, _lockedIds.Length == 0 ? null : _lockedIds);
 
     private static void CheckSpaceId(string space)
     {

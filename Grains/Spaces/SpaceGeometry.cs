@@ -31,6 +31,10 @@ public sealed class SpaceGeometry
     public int CellsX { get; }
     public int CellsY { get; }
     public double CellSize => TileSamples * Grid.Spacing;
+    /// <summary>Pairs farther apart than this are never tested for phase locking.</summary>
+    public double EntanglementRadius => Config.EffectiveEntanglementRadius;
+    /// <summary>Index of the space's tick at <paramref name="utcNow"/>: phases are sampled on this grid.</summary>
+    public long TickAt(DateTime utcNow) => (long)Math.Floor(TimeAt(utcNow) * Config.TickHz);
     public DateTime Epoch => DateTime.UnixEpoch.AddMilliseconds(Config.EpochUnixMs);
 
     /// <summary>Validates <paramref name="config"/>; throws <see cref="ArgumentException"/> naming the offending field.</summary>
@@ -50,6 +54,10 @@ public sealed class SpaceGeometry
             throw new ArgumentException($"Cell size / spacing must be a whole number of samples <= 1024, got {t}.");
         if (!double.IsFinite(config.Beta) || Math.Abs(config.Beta) > 10) throw new ArgumentException($"Beta must be finite with |beta| <= 10, got {config.Beta}.");
         if (!double.IsFinite(config.TickHz) || config.TickHz < 0.5 || config.TickHz > 60) throw new ArgumentException($"Tick rate must be in [0.5, 60] Hz, got {config.TickHz}.");
+        // 0 means the maximum (none at all when h is so coarse that R - sqrt(2) h <= 0: then nothing is ever a candidate).
+        if (!double.IsFinite(config.EntanglementRadius) || config.EntanglementRadius < 0
+            || (config.EntanglementRadius > 0 && config.EntanglementRadius > config.MaxEntanglementRadius + 1e-9))
+            throw new ArgumentException($"Entanglement radius must be in [0, R - sqrt(2) h = {config.MaxEntanglementRadius}] (0: that maximum), got {config.EntanglementRadius}.");
         return new SpaceGeometry(config);
     }
 

@@ -21,7 +21,7 @@ public sealed partial class SpaceGrain(
     private SpaceAggregator _aggregator = null!;
     private SpaceTick _latest = new();
     private long _seq;
-    private readonly HashSet<EntangledPair> _pairs = [];
+    private readonly PairBook _pairs = new();
     private readonly List<EntanglementNotice> _notices = [];
     private readonly List<SpaceEvent> _events = [];
     private long _eventsDropped;
@@ -106,14 +106,7 @@ public sealed partial class SpaceGrain(
 
     public Task PairChanged(EntangledPair pair, bool formed)
     {
-        // Pairs are keyed by their two nodes: a re-formed pair replaces the old entry (strength or type may differ).
-        // Both partners may report the same change (simultaneous requests); the second report changes nothing.
-        bool existed = _pairs.RemoveWhere(p => p.Node1 == pair.Node1 && p.Node2 == pair.Node2) > 0;
-        if (formed) _pairs.Add(pair);
-        if (existed == formed) return Task.CompletedTask;
-        var state = formed ? EntanglementState.Formed : EntanglementState.Broken;
-        _notices.Add(new EntanglementNotice(pair.Node1, pair.Node2, state, pair.Strength));
-        _notices.Add(new EntanglementNotice(pair.Node2, pair.Node1, state, pair.Strength));
+        _pairs.Apply(pair, formed, _notices);
         return Task.CompletedTask;
     }
 
@@ -168,7 +161,7 @@ public sealed partial class SpaceGrain(
         var now = DateTime.UtcNow;
         _latest = _aggregator.Aggregate(this.GetPrimaryKeyString(), ++_seq, now, _reports, _latest.GlobalResonance) with
         {
-            Pairs = [.. _pairs],
+            Pairs = _pairs.ToArray(),
             Notices = [.. _notices],
             Events = [.. _events],
         };

@@ -1,0 +1,141 @@
+using System.Runtime.InteropServices;
+using Resonance.Grains.Entanglement;
+
+namespace Resonance.Grains.Cells;
+
+/// <summary>
+/// A cell's phase-locking detection. Every tick it samples the phase of every participant the cell holds — its members
+/// and the neighbours' participants the routers send it for its tile — into per-node histories, so both sides of a
+/// candidate pair are sampled by the same cell at the same instant and no extra grain call is needed. It evaluates the
+/// pairs this cell is responsible for (the smaller id is a member; see <see cref="CandidatePairs"/>) and returns the
+/// pairs that form or break. Whether a pair is formed comes from this cell's own last decision or, when it has none
+/// (the smaller node just moved in, the cell was reactivated), from the partner lists the nodes send with every change.
+/// </summary>
+internal sealed class LockDetector(PhaseLocking locking, double radius)
+{
+    private readonly Dictionary<Guid, PhaseHistory> _histories = [];
+    private readonly Dictionary<(Guid, Guid), Decision> _decided = [];
+    private readonly HashSet<(Guid, Guid)> _seen = [];
+    private readonly List<TrackedPhase> _members = [];
+    private readonly List<TrackedPhase> _held = [];
+    private readonly List<PairReading> _readings = [];
+    private readonly List<(Guid, Guid)> _expired = [];
+
+    public PhaseLocking Locking => locking;
+
+    /// <summary>Pairs whose PLV was computed at the last tick.</summary>
+    public int Evaluated { get; private set; }
+
+    /// <summary>Participants with a phase history in this cell.</summary>
+    public int Tracked => _histories.Count;
+
+    public void Tick(long tick, Dictionary<Guid, Contribution> contributions, List<(EntangledPair Pair, bool Formed)> changes)
+    {
+        Sample(tick, contributions);
+        _readings.Clear();
+        Evaluated = CandidatePairs.Scan(CollectionsMarshal.AsSpan(_members), CollectionsMarshal.AsSpan(_held), radius, tick, locking, _readings);
+
+        _seen.Clear();
+        foreach (var r in _readings)
+        {
+            var a = _members[r.Member];
+            var b = _held[r.Other];
+            var key = (a.Id, b.Id);
+            _seen.Add(key);
+            bool known = _decided.TryGetValue(key, out var decision);
+            bool formed = known ? decision.Formed : Listed(contributions, a.Id, b.Id);
+            if (!r.Evaluated)
+            {
+                if (known) _decided[key] = decision with { Tick = tick };
+                continue;
+            }
+            bool next = locking.NextLocked(formed, r.Plv);
+            if (next != formed)
+                changes.Add((EntangledPair.Create(a.Id, b.Id, locking.Ratios[r.RatioIndex].ToString(), r.Plv, EntangledPair.PlvType), next));
+            if (next || known) _decided[key] = new Decision(next, tick);
+        }
+
+        BreakUnseen(tick, contributions, changes);
+        Expire(tick);
+    }
+
+    /// <summary>Records every held participant's current phase as this tick's sample; drops histories of nodes no longer held.</summary>
+    private void Sample(long tick, Dictionary<Guid, Contribution> contributions)
+    {
+        _members.Clear();
+        _held.Clear();
+        foreach (var (id, c) in contributions)
+        {
+            if (c.State.Kind != NodeKind.Participant) continue;
+            if (!_histories.TryGetValue(id, out var history)) _histories[id] = history = locking.NewHistory();
+            // A sample is fresh when the node sent something since the last one (touches keep the version).
+            bool fresh = history.SourceVersion != c.State.Version;
+            history.SourceVersion = c.State.Version;
+            history.Record(tick, c.State.Phase, fresh);
+            var tracked = new TrackedPhase(id, c.State.X, c.State.Y, history);
+            _held.Add(tracked);
+            if (c.IsMember) _members.Add(tracked);
+        }
+        if (_histories.Count == _held.Count) return;
+        _expired.Clear();
+        foreach (var id in _histories.Keys)
+            if (!contributions.TryGetValue(id, out var c) || c.State.Kind != NodeKind.Participant) _expired.Add((id, id));
+        foreach (var (id, _) in _expired) _histories.Remove(id);
+    }
+
+    /// <summary>
+    /// Formed pairs this cell answers for that were not candidates this tick have moved apart (or a side is gone): they
+    /// break. A member's listed partner that this cell does not hold at all is farther than the radius (the cell holds
+    /// everything within it), so that pair breaks too, whichever side answers for it — breaks are idempotent.
+    /// </summary>
+    private void BreakUnseen(long tick, Dictionary<Guid, Contribution> contributions, List<(EntangledPair Pair, bool Formed)> changes)
+    {
+        _expired.Clear();
+        foreach (var (key, decision) in _decided)
+        {
+            if (!decision.Formed || _seen.Contains(key)) continue;
+            if (contributions.TryGetValue(key.Item1, out var owner) && owner.IsMember)
+                changes.Add((EntangledPair.Create(key.Item1, key.Item2, "", 0, EntangledPair.PlvType), false));
+            // Not a member any more: the cell it moved to takes over (it reads the pair from the node's partner list).
+            _expired.Add(key);
+        }
+        foreach (var key in _expired)
+            if (contributions.TryGetValue(key.Item1, out var owner) && owner.IsMember) _decided[key] = new Decision(false, tick);
+            else _decided.Remove(key);
+
+        foreach (var m in _members)
+        {
+            if (contributions[m.Id].State.Locked is not { Length: > 0 } partners) continue;
+            foreach (var p in partners)
+            {
+                var key = m.Id.CompareTo(p) < 0 ? (m.Id, p) : (p, m.Id);
+                if (_seen.Contains(key)) continue;
+                bool held = contributions.ContainsKey(p);
+                if (key.Item1 != m.Id && held) continue; // the partner's cell answers for it
+                if (_decided.TryGetValue(key, out var decision))
+                {
+                    // Already broken here; the node's list lags behind. Keep the decision alive while it does.
+                    _decided[key] = decision with { Tick = tick };
+                    if (!decision.Formed) continue;
+                }
+                changes.Add((EntangledPair.Create(key.Item1, key.Item2, "", 0, EntangledPair.PlvType), false));
+                _decided[key] = new Decision(false, tick);
+            }
+        }
+    }
+
+    /// <summary>Decisions untouched for a whole window are forgotten (the pair left this cell's care).</summary>
+    private void Expire(long tick)
+    {
+        _expired.Clear();
+        foreach (var (key, decision) in _decided)
+            if (decision.Tick < tick - locking.Window) _expired.Add(key);
+        foreach (var key in _expired) _decided.Remove(key);
+    }
+
+    private static bool Listed(Dictionary<Guid, Contribution> contributions, Guid a, Guid b) =>
+        (contributions.TryGetValue(a, out var ca) && ca.State.Locked is { } la && Array.IndexOf(la, b) >= 0)
+        || (contributions.TryGetValue(b, out var cb) && cb.State.Locked is { } lb && Array.IndexOf(lb, a) >= 0);
+
+    private readonly record struct Decision(bool Formed, long Tick);
+}

@@ -1,0 +1,123 @@
+namespace Resonance.Grains.Entanglement;
+
+/// <summary>
+/// One participant's phase over the last W ticks of its space's tick grid (a ring buffer). The sample of tick k lives in
+/// slot k mod W, so two histories that end at the same tick are aligned slot by slot without any bookkeeping. Each
+/// sample is stored as e^{i p phi} for p = 1..P (P = the largest n or m of the tested ratios), so the PLV of a pair
+/// at any ratio needs only multiplications. A tick without a new phase holds the last one (see <see cref="Record"/>).
+/// </summary>
+public sealed class PhaseHistory
+{
+    private readonly double[] _re;
+    private readonly double[] _im;
+    private readonly bool[] _fresh;
+
+    public PhaseHistory(int window, int powers)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(window, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(powers, 1);
+        Window = window;
+        Powers = powers;
+        _re = new double[window * powers];
+        _im = new double[window * powers];
+        _fresh = new bool[window];
+    }
+
+    public int Window { get; }
+    public int Powers { get; }
+
+    /// <summary>Samples held (at most W).</summary>
+    public int Count { get; private set; }
+
+    /// <summary>The tick of the newest sample (meaningful when <see cref="Count"/> &gt; 0).</summary>
+    public long LastTick { get; private set; }
+
+    /// <summary>Samples in the window at which a new phase had arrived (not held over).</summary>
+    public int FreshCount { get; private set; }
+
+    public double LastPhase { get; private set; }
+
+    /// <summary>The caller's marker of the input last recorded (the cell keeps the node's version here to tell fresh samples).</summary>
+    public long SourceVersion { get; set; } = long.MinValue;
+
+    /// <summary>
+    /// Records <paramref name="phase"/> as the sample of <paramref name="tick"/>. Ticks skipped since the last sample
+    /// (a late timer) get the last phase, not fresh; a gap of a whole window or more starts over. A second sample for
+    /// the same tick replaces the first; a tick older than the last one is ignored (the clock never goes back).
+    /// </summary>
+    public void Record(long tick, double phase, bool fresh)
+    {
+        if (Count > 0)
+        {
+            if (tick < LastTick) return;
+            if (tick == LastTick)
+            {
+                int slot = Slot(tick);
+                Write(slot, phase);
+                if (fresh && !_fresh[slot])
+                {
+                    _fresh[slot] = true;
+                    FreshCount++;
+                }
+                LastPhase = phase;
+                return;
+            }
+            long gap = tick - LastTick - 1;
+            if (gap >= Window) Clear();
+            else
+                for (long k = LastTick + 1; k < tick; k++) Push(k, LastPhase, false);
+        }
+        Push(tick, phase, fresh);
+    }
+
+    /// <summary>True when the window is full up to <paramref name="tick"/> (the PLV can be taken).</summary>
+    public bool IsCompleteAt(long tick) => Count == Window && LastTick == tick;
+
+    public void Clear()
+    {
+        Count = 0;
+        FreshCount = 0;
+        Array.Clear(_fresh);
+    }
+
+    internal ReadOnlySpan<double> Re(int power) => _re.AsSpan((power - 1) * Window, Window);
+
+    internal ReadOnlySpan<double> Im(int power) => _im.AsSpan((power - 1) * Window, Window);
+
+    private void Push(long tick, double phase, bool fresh)
+    {
+        int slot = Slot(tick);
+        if (Count == Window)
+        {
+            if (_fresh[slot]) FreshCount--;
+        }
+        else
+        {
+            Count++;
+        }
+        _fresh[slot] = fresh;
+        if (fresh) FreshCount++;
+        Write(slot, phase);
+        LastTick = tick;
+        LastPhase = phase;
+    }
+
+    private void Write(int slot, double phase)
+    {
+        var (s, c) = Math.SinCos(phase);
+        double re = c, im = s;
+        for (int p = 0; p < Powers; p++)
+        {
+            _re[p * Window + slot] = re;
+            _im[p * Window + slot] = im;
+            // e^{i (p+1) phi} = e^{i p phi} e^{i phi}; a few products lose nothing measurable against 1e-12.
+            (re, im) = (re * c - im * s, re * s + im * c);
+        }
+    }
+
+    private int Slot(long tick)
+    {
+        long r = tick % Window;
+        return (int)(r < 0 ? r + Window : r);
+    }
+}
