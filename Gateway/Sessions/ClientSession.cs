@@ -31,6 +31,10 @@ public sealed partial class ClientSession(
     private readonly CancellationTokenSource _abort = new();
     private FieldSubscription? _field;
     private bool _joined;
+    // harmonic_stream coalescing: at most one participant update in flight per session; newer ones replace the waiting one.
+    private readonly Lock _updateGate = new();
+    private ParticipantUpdate? _waitingUpdate;
+    private Task _updating = Task.CompletedTask;
     private WebSocketCloseStatus? _closeStatus;
     private string _closeReason = "";
     private Timer? _idleTimer;
@@ -123,6 +127,10 @@ public sealed partial class ClientSession(
         if (!_joined) return;
         try
         {
+            // The last streamed state must land before the removal, or it would bring the participant back.
+            Task updating;
+            lock (_updateGate) updating = _updating;
+            await updating;
             await grains.GetGrain<INodeGrain>(UserId).Remove();
         }
         catch (Exception e)
@@ -269,8 +277,15 @@ public sealed partial class ClientSession(
                 var update = m.Update;
                 if (!_joined && update.X is null && initialPosition is { } p)
                     update = update with { X = p.X, Y = p.Y };
-                await grains.GetGrain<INodeGrain>(UserId).UpdateParticipant(Space, update);
+                // Only the latest state matters: the receive loop never waits on the grain for a stream update, so
+                // heartbeats and acks stay prompt when the cluster is busy, and a burst collapses into one call.
                 _joined = true;
+                lock (_updateGate)
+                {
+                    bool idle = _waitingUpdate is null && _updating.IsCompleted;
+                    _waitingUpdate = update;
+                    if (idle) _updating = PumpUpdates();
+                }
                 return false;
             }
             case HeartbeatMessage m:
@@ -338,6 +353,39 @@ public sealed partial class ClientSession(
                 return false;
             default:
                 throw new ProtocolException(ErrorCodes.UnknownType, $"Unhandled message type '{message.Type}'.");
+        }
+    }
+
+    /// <summary>Sends the waiting participant update, then the next one that arrived meanwhile, until none waits.</summary>
+    private async Task PumpUpdates()
+    {
+        await Task.Yield();
+        while (true)
+        {
+            ParticipantUpdate? update;
+            lock (_updateGate)
+            {
+                update = _waitingUpdate;
+                _waitingUpdate = null;
+                if (update is null) return;
+            }
+            try
+            {
+                await grains.GetGrain<INodeGrain>(UserId).UpdateParticipant(Space, update);
+            }
+            catch (ArgumentException e)
+            {
+                Fail(ErrorCodes.InvalidValue, e.Message, null, MessageTypes.HarmonicStream);
+            }
+            catch (InvalidOperationException e)
+            {
+                Fail(ErrorCodes.InvalidValue, e.Message, null, MessageTypes.HarmonicStream);
+            }
+            catch (Exception e)
+            {
+                LogApplyFailed(MessageTypes.HarmonicStream, UserId, e);
+                Fail(ErrorCodes.Unavailable, "The cluster could not apply the stream update; it will apply the next one.", null, MessageTypes.HarmonicStream);
+            }
         }
     }
 

@@ -99,6 +99,14 @@ public sealed class WsClient : IAsyncDisposable
     public Task<Message> WaitForBinaryAsync(TimeSpan? timeout = null) =>
         WaitForAsync(m => m.Kind == WebSocketMessageType.Binary, timeout, "a binary message");
 
+    /// <summary>Moves every message received so far into <see cref="Seen"/> without waiting.</summary>
+    public IReadOnlyList<Message> DrainReceived()
+    {
+        while (_inbox.Reader.TryRead(out var m))
+            lock (_seen) _seen.Add(m);
+        return Seen;
+    }
+
     public IReadOnlyList<Message> Seen
     {
         get { lock (_seen) return [.. _seen]; }

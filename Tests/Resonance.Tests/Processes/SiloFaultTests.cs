@@ -117,7 +117,7 @@ public sealed class SiloFaultTests(ITestOutputHelper output)
             output.WriteLine($"longest gap in the resonance_update stream around the kill: {gap} ms");
 
             foreach (var c in clients)
-                foreach (var m in c.Seen.Where(m => m.Type == "ack"))
+                foreach (var m in c.DrainReceived().Where(m => m.Type == "ack"))
                     acked.Add(m.Json.GetProperty("eventId").GetGuid());
             Assert.True(acked.Count > 20, $"only {acked.Count} events were acked");
 
