@@ -5,6 +5,7 @@ using Resonance.Gateway.Sessions;
 using Resonance.Gateway.Spaces;
 using Resonance.Grains;
 using Resonance.Grains.Hosting;
+using Resonance.Grains.Rollups;
 
 namespace Resonance.Gateway.Hosting;
 
@@ -26,7 +27,10 @@ public static class GatewayApp
 
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new();
         var silo = builder.Configuration.GetSection(ResonanceSiloOptions.Section).Get<ResonanceSiloOptions>() ?? new();
+        var storage = builder.Configuration.GetSection(EventStorageOptions.Section).Get<EventStorageOptions>() ?? new();
+        string sqlitePath = Path.Combine(gateway.DataDirectory, "events.db");
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
+        builder.Services.AddOptions<EventStorageOptions>().BindConfiguration(EventStorageOptions.Section);
 
         bool embedded = !string.Equals(gateway.Mode, "client", StringComparison.OrdinalIgnoreCase);
         if (embedded)
@@ -36,6 +40,9 @@ public static class GatewayApp
                 orleans.UseLocalhostClustering(silo.Port, silo.GatewayPort);
                 orleans.AddResonanceGrains();
                 orleans.AddResonanceMemoryStorage();
+                // Rollup grains are reminder-driven and read the same event store as this gateway.
+                orleans.UseInMemoryReminderService();
+                orleans.AddResonanceRollups(storage.Postgres, sqlitePath);
             });
         }
         else
@@ -59,13 +66,15 @@ public static class GatewayApp
             var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
             return new SnapshotCache(o.SnapshotCacheBytes, o.SnapshotCacheTtl);
         });
-        builder.Services.AddSingleton<IEventStore>(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
-            return new SqliteEventStore(Path.Combine(o.DataDirectory, "events.db"));
-        });
+        // PostgreSQL when Resonance:Storage:Postgres is set, else the embedded default's SQLite file.
+        builder.Services.AddSingleton<IEventStore>(sp => storage.UsePostgres
+            ? new PostgresEventStore(storage.Postgres!, storage.PartitionDaysAhead, sp.GetRequiredService<ILogger<PostgresEventStore>>())
+            : new SqliteEventStore(sqlitePath));
+        builder.Services.AddSingleton<RollupStarter>();
         builder.Services.AddSingleton<EventWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventWriter>());
+        // After the writer: its start initialises the store's schema.
+        builder.Services.AddHostedService<EventMaintenance>();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();
