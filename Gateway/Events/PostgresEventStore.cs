@@ -89,6 +89,21 @@ public sealed partial class PostgresEventStore(string connectionString, int part
 
     public async Task AppendAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
     {
+        try
+        {
+            await AppendBatchAsync(batch, cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CheckViolation)
+        {
+            // "No partition for row": another gateway dropped one this store still believed in; the writer's retry
+            // then re-checks every day.
+            _partitions.Clear();
+            throw;
+        }
+    }
+
+    private async Task AppendBatchAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
+    {
         if (batch.Count == 0) return;
         if (Layout == PartitionLayout.Daily)
             await EnsurePartitionsAsync(batch.Select(r => EventPartitions.DayOf(Utc(r.Event.TimestampUtc))), cancellationToken);

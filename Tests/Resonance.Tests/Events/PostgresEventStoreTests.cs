@@ -130,6 +130,25 @@ public sealed class PostgresEventStoreTests
     }
 
     [Fact]
+    public async Task A_partition_dropped_by_another_gateway_is_recreated_on_the_retry()
+    {
+        string db = await TestServices.CreateDatabaseAsync("ev_drop");
+        await using var a = Store(db);
+        await using var b = Store(db);
+        await a.InitializeAsync(CancellationToken.None);
+        await b.InitializeAsync(CancellationToken.None);
+        var old = DateTime.UtcNow.AddDays(-40);
+        await a.AppendAsync([TestEvents.Make("s", old)], CancellationToken.None);
+        Assert.Single((await b.MaintainAsync(DateTime.UtcNow, TimeSpan.FromDays(30), CancellationToken.None)).PartitionsDropped);
+
+        var late = TestEvents.Make("s", old);
+        var e = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => a.AppendAsync([late], CancellationToken.None));
+        Assert.Equal(Npgsql.PostgresErrorCodes.CheckViolation, e.SqlState);
+        await a.AppendAsync([late], CancellationToken.None);   // what EventWriter's retry does
+        Assert.Equal(1L, await Pg.ScalarAsync<long>(db, "SELECT count(*) FROM consciousness_events WHERE id = @id", ("id", late.Event.EventId)));
+    }
+
+    [Fact]
     public async Task The_proximity_query_returns_exactly_the_events_within_the_radius()
     {
         string db = await TestServices.CreateDatabaseAsync("ev_near");

@@ -58,6 +58,14 @@ public sealed class PostgresRollupTests(PostgresGatewayFixture fixture) : IClass
             Assert.Equal(expected[m].Clusters.Select(c => c.Count), minutes[m].GetProperty("clusters").EnumerateArray().Select(c => c.GetProperty("count").GetInt32()));
         }
 
+        foreach (var (query, code) in new[] { ("from=2030-01-08T00:00:00Z&to=2030-01-01T00:00:00Z", "out_of_range"),
+            ("from=2030-01-01T00:00:00Z&to=2030-01-09T00:00:00Z", "out_of_range"), ("to=later", "invalid_type") })
+        {
+            var response = await http.GetAsync($"/api/spaces/{Space}/aggregates?{query}");
+            Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal(code, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("code").GetString());
+        }
+
         // Rolling up again finds nothing new and changes nothing.
         Assert.Equal(0, await Host.Grains.GetGrain<IRollupGrain>(Space).RollUpNow());
         var again = await Host.Grains.GetGrain<IRollupGrain>(Space).Get(first, first.AddMinutes(Minutes), 100);
