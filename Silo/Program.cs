@@ -1,6 +1,7 @@
 using Orleans.Dashboard;
 using Resonance.Grains;
 using Resonance.Grains.Hosting;
+using Resonance.Grains.Rollups;
 
 // A silo. With Resonance__Cluster__Redis and Resonance__Storage__Postgres set it joins the production cluster (Redis
 // membership and reminders, grain state in PostgreSQL); without them it runs alone with localhost clustering and
@@ -13,6 +14,8 @@ builder.UseOrleans(orleans =>
     orleans.UseResonanceCluster(builder.Configuration);
     orleans.AddResonanceGrains();
     orleans.AddDashboard();
+    // Per-minute rollups read the events from PostgreSQL (or, without it, from a local events file).
+    orleans.AddResonanceRollups(builder.Configuration["Resonance:Storage:Postgres"], Path.Combine("data", "events.db"));
 });
 
 var app = builder.Build();

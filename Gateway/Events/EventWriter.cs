@@ -8,7 +8,7 @@ namespace Resonance.Gateway.Events;
 /// whatever is queued (up to <see cref="MaxBatch"/>) and commits it in one transaction. The queue is bounded, so a slow
 /// database pushes back on the callers instead of growing memory.
 /// </summary>
-public sealed partial class EventWriter(IEventStore store, ILogger<EventWriter> logger) : BackgroundService
+public sealed partial class EventWriter(IEventStore store, RollupStarter rollups, ILogger<EventWriter> logger) : BackgroundService
 {
     public const int MaxBatch = 512;
     private const int Capacity = 16 * 1024;
@@ -60,6 +60,7 @@ public sealed partial class EventWriter(IEventStore store, ILogger<EventWriter> 
                 await CommitWithRetry(records, stoppingToken);
                 Interlocked.Add(ref _committed, batch.Count);
                 foreach (var p in batch) p.Committed.TrySetResult();
+                foreach (var space in records.Select(r => r.Space).Distinct()) rollups.Touch(space);
             }
             catch (Exception e)
             {

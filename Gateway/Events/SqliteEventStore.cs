@@ -30,6 +30,7 @@ public sealed class SqliteEventStore(string path) : IEventStore
                 ts_ms      INTEGER NOT NULL
             );
             CREATE INDEX IF NOT EXISTS consciousness_events_space_ts ON consciousness_events (space, ts_ms);
+            CREATE INDEX IF NOT EXISTS consciousness_events_ts ON consciousness_events (ts_ms);
             """;
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -75,29 +76,37 @@ public sealed class SqliteEventStore(string path) : IEventStore
             x.Value = (object?)e.X ?? DBNull.Value;
             y.Value = (object?)e.Y ?? DBNull.Value;
             r.Value = (object?)e.Resonance ?? DBNull.Value;
-            ts.Value = (long)(e.TimestampUtc - DateTime.UnixEpoch).TotalMilliseconds;
+            ts.Value = UnixMs(e.TimestampUtc);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<EventRecord>> QueryAsync(string space, DateTime fromUtc, DateTime toUtc, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<EventRecord>> QueryAsync(EventQuery query, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = """
+        // Proximity is a plain squared-distance filter: SQLite has no spatial index here, the space/time index narrows first.
+        string near = query.Near is null ? "" : "AND x IS NOT NULL AND y IS NOT NULL AND (x - $x) * (x - $x) + (y - $y) * (y - $y) <= $r2";
+        command.CommandText = $"""
             SELECT event_id, user_id, event_type, data, x, y, resonance, ts_ms FROM consciousness_events
-            WHERE space = $space AND ts_ms >= $from AND ts_ms < $to ORDER BY ts_ms, event_id LIMIT $limit
+            WHERE space = $space AND ts_ms >= $from AND ts_ms < $to {near} ORDER BY ts_ms, event_id LIMIT $limit
             """;
-        command.Parameters.AddWithValue("$space", space);
-        command.Parameters.AddWithValue("$from", (long)(fromUtc - DateTime.UnixEpoch).TotalMilliseconds);
-        command.Parameters.AddWithValue("$to", (long)(toUtc - DateTime.UnixEpoch).TotalMilliseconds);
-        command.Parameters.AddWithValue("$limit", limit);
+        command.Parameters.AddWithValue("$space", query.Space);
+        command.Parameters.AddWithValue("$from", UnixMs(query.FromUtc));
+        command.Parameters.AddWithValue("$to", UnixMs(query.ToUtc));
+        command.Parameters.AddWithValue("$limit", query.Limit);
+        if (query.Near is { } n)
+        {
+            command.Parameters.AddWithValue("$x", n.X);
+            command.Parameters.AddWithValue("$y", n.Y);
+            command.Parameters.AddWithValue("$r2", n.Radius * n.Radius);
+        }
         var result = new List<EventRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add(new EventRecord(space, new SpaceEvent
+            result.Add(new EventRecord(query.Space, new SpaceEvent
             {
                 EventId = Guid.Parse(reader.GetString(0)),
                 UserId = Guid.Parse(reader.GetString(1)),
@@ -111,6 +120,19 @@ public sealed class SqliteEventStore(string path) : IEventStore
         }
         return result;
     }
+
+    public async Task<EventMaintenanceReport> MaintainAsync(DateTime nowUtc, TimeSpan retention, CancellationToken cancellationToken)
+    {
+        // No partitions in SQLite: expired events go with one indexed DELETE by time.
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM consciousness_events WHERE ts_ms < $cutoff";
+        command.Parameters.AddWithValue("$cutoff", UnixMs(nowUtc - retention));
+        long deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+        return new EventMaintenanceReport([], [], deleted);
+    }
+
+    private static long UnixMs(DateTime utc) => (long)(utc - DateTime.UnixEpoch).TotalMilliseconds;
 
     public async Task<long> CountAsync(string space, CancellationToken cancellationToken)
     {

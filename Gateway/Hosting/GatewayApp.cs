@@ -6,6 +6,7 @@ using Resonance.Gateway.Sessions;
 using Resonance.Gateway.Spaces;
 using Resonance.Grains;
 using Resonance.Grains.Hosting;
+using Resonance.Grains.Rollups;
 
 namespace Resonance.Gateway.Hosting;
 
@@ -27,7 +28,10 @@ public static class GatewayApp
         builder.AddResonanceObservability("resonance-gateway", GatewayCounters.MeterName);
 
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new();
+        var storage = builder.Configuration.GetSection(EventStorageOptions.Section).Get<EventStorageOptions>() ?? new();
+        string sqlitePath = Path.Combine(gateway.DataDirectory, "events.db");
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
+        builder.Services.AddOptions<EventStorageOptions>().BindConfiguration(EventStorageOptions.Section);
 
         bool embedded = !string.Equals(gateway.Mode, "client", StringComparison.OrdinalIgnoreCase);
         if (embedded)
@@ -42,6 +46,8 @@ public static class GatewayApp
                 orleans.UseResonanceCluster(builder.Configuration);
                 orleans.AddResonanceGrains();
                 orleans.AddDashboard();
+                // Rollup grains are reminder-driven and read the same event store as this gateway.
+                orleans.AddResonanceRollups(storage.Postgres, sqlitePath);
             });
         }
         else
@@ -58,13 +64,15 @@ public static class GatewayApp
             sp.GetRequiredService<GatewayCounters>().ObserveCache(() => cache.Hits, () => cache.Misses);
             return cache;
         });
-        builder.Services.AddSingleton<IEventStore>(sp =>
-        {
-            var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;
-            return new SqliteEventStore(Path.Combine(o.DataDirectory, "events.db"));
-        });
+        // PostgreSQL when Resonance:Storage:Postgres is set, else the embedded default's SQLite file.
+        builder.Services.AddSingleton<IEventStore>(sp => storage.UsePostgres
+            ? new PostgresEventStore(storage.Postgres!, storage.PartitionDaysAhead, sp.GetRequiredService<ILogger<PostgresEventStore>>())
+            : new SqliteEventStore(sqlitePath));
+        builder.Services.AddSingleton<RollupStarter>();
         builder.Services.AddSingleton<EventWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventWriter>());
+        // After the writer: its start initialises the store's schema.
+        builder.Services.AddHostedService<EventMaintenance>();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();

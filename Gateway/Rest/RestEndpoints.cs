@@ -19,7 +19,8 @@ public static partial class RestEndpoints
         app.MapGet("/api/spaces/{id}/field", GetField).WithSummary("The composed field over a viewport as JSON, float32 (RFLD) or a PNG heatmap.");
         app.MapGet("/api/spaces/{id}/stats", GetStats).WithSummary("The space's global measures and the gateway's measured performance.");
         app.MapGet("/api/spaces/{id}/nodes", GetNodes).WithSummary("Nodes of the space, optionally within radius of (x, y).");
-        app.MapGet("/api/spaces/{id}/events", GetEvents).WithSummary("Stored events of the space in [from, to).");
+        app.MapGet("/api/spaces/{id}/events", GetEvents).WithSummary("Stored events of the space in [from, to), optionally within radius of (x, y).");
+        app.MapGet("/api/spaces/{id}/aggregates", GetAggregates).WithSummary("Per-minute rollups (avg resonance, active users, count, centroid, k-means clusters) in [from, to).");
     }
 
     private static IResult Error(int status, string code, string message, string? field = null) =>
@@ -259,19 +260,39 @@ public static partial class RestEndpoints
 
     // -----------------------------------------------------------------------------------------------------------------
 
+    private const int MaxEvents = 10_000;
+    private const int MaxRollups = 7 * 24 * 60;
+    // Positions are field units; anything beyond this is a mistake rather than a query.
+    private const double MaxCoordinate = 1e9;
+
     private static async Task<IResult> GetEvents(string id, HttpRequest request, IEventStore store, CancellationToken ct)
     {
         if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
-        DateTime from = DateTime.UtcNow.AddHours(-1), to = DateTime.UtcNow.AddSeconds(1);
-        foreach (var name in new[] { "from", "to" })
+        var range = TimeRange(request, TimeSpan.FromHours(1));
+        if (range.Error is { } invalid) return invalid;
+        DateTime from = range.From, to = range.To;
+        double? x = null, y = null, radius = null;
+        foreach (var (name, min) in new[] { ("x", -MaxCoordinate), ("y", -MaxCoordinate), ("radius", 0.0) })
         {
             if (request.Query[name].FirstOrDefault() is not { } text) continue;
-            if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v))
-                return Error(400, ErrorCodes.InvalidType, $"'{name}' must be an ISO-8601 time.", name);
-            if (name == "from") from = v.UtcDateTime; else to = v.UtcDateTime;
+            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+                return Error(400, ErrorCodes.InvalidType, $"'{name}' must be a number.", name);
+            if (!double.IsFinite(v)) return Error(400, ErrorCodes.NotFinite, $"'{name}' must be finite.", name);
+            if (v < min || v > MaxCoordinate) return Error(400, ErrorCodes.OutOfRange, $"'{name}' must be within [{min}, {MaxCoordinate}].", name);
+            if (name == "x") x = v; else if (name == "y") y = v; else radius = v;
         }
-        if (to <= from) return Error(400, ErrorCodes.OutOfRange, "'to' must be after 'from'.", "to");
-        var events = await store.QueryAsync(id, from, to, 10_000, ct);
+        if ((x, y, radius) is not (null, null, null) && (x is null || y is null || radius is null))
+            return Error(400, ErrorCodes.MissingField, "'x', 'y' and 'radius' go together.");
+        int limit = MaxEvents;
+        if (request.Query["limit"].FirstOrDefault() is { } limitText)
+        {
+            if (!int.TryParse(limitText, NumberStyles.Integer, CultureInfo.InvariantCulture, out limit))
+                return Error(400, ErrorCodes.InvalidType, "'limit' must be an integer.", "limit");
+            if (limit < 1 || limit > MaxEvents) return Error(400, ErrorCodes.OutOfRange, $"'limit' must be within [1, {MaxEvents}].", "limit");
+        }
+
+        var near = radius is { } r ? (x!.Value, y!.Value, r) : ((double, double, double)?)null;
+        var events = await store.QueryAsync(new EventQuery(id, from, to, limit, near), ct);
         return Results.Json(new
         {
             space = id,
@@ -288,5 +309,45 @@ public static partial class RestEndpoints
                 timestamp = r.Event.TimestampUtc,
             }),
         });
+    }
+
+    private static async Task<IResult> GetAggregates(string id, HttpRequest request, IGrainFactory grains)
+    {
+        if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
+        var range = TimeRange(request, TimeSpan.FromHours(1));
+        if (range.Error is { } invalid) return invalid;
+        DateTime from = range.From, to = range.To;
+        if (to - from > TimeSpan.FromMinutes(MaxRollups))
+            return Error(400, ErrorCodes.OutOfRange, $"At most {MaxRollups} minutes per query.", "to");
+        var rollups = await grains.GetGrain<IRollupGrain>(id).Get(from, to, MaxRollups);
+        return Results.Json(new
+        {
+            space = id,
+            count = rollups.Length,
+            minutes = rollups.Select(m => new
+            {
+                minute = m.MinuteUtc,
+                avgResonance = m.AvgResonance,
+                activeUsers = m.ActiveUsers,
+                eventCount = m.EventCount,
+                centroid = m.CentroidX is { } cx && m.CentroidY is { } cy ? new { x = cx, y = cy } : null,
+                clusters = m.Clusters.Select(c => new { x = c.X, y = c.Y, count = c.Count, sumSquares = c.SumSquares }),
+            }),
+        });
+    }
+
+    /// <summary>The <c>from</c>/<c>to</c> query (ISO-8601; defaults: the last <paramref name="window"/>), or the 400 answer.</summary>
+    private static ParsedRange TimeRange(HttpRequest request, TimeSpan window)
+    {
+        DateTime from = DateTime.UtcNow - window, to = DateTime.UtcNow.AddSeconds(1);
+        foreach (var name in new[] { "from", "to" })
+        {
+            if (request.Query[name].FirstOrDefault() is not { } text) continue;
+            if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v))
+                return new ParsedRange(default, default, Error(400, ErrorCodes.InvalidType, $"'{name}' must be an ISO-8601 time.", name));
+            if (name == "from") from = v.UtcDateTime; else to = v.UtcDateTime;
+        }
+        if (to <= from) return new ParsedRange(default, default, Error(400, ErrorCodes.OutOfRange, "'to' must be after 'from'.", "to"));
+        return new ParsedRange(from, to, null);
     }
 }

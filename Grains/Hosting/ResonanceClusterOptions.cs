@@ -38,7 +38,4 @@ public sealed class ResonanceStorageOptions
 
     /// <summary>SQLite file for grain state when there is no PostgreSQL (the embedded default sets it); empty = in memory.</summary>
     public string? Sqlite { get; set; }
-
-    /// <summary>Events older than this many days are dropped (by partition).</summary>
-    public int RetentionDays { get; set; } = 30;
 }

@@ -44,6 +44,9 @@ public sealed class GatewayHost : IAsyncDisposable
             ["Resonance:Silo:Port"] = siloPort.ToString(),
             ["Resonance:Silo:GatewayPort"] = siloGatewayPort.ToString(),
             ["Resonance:Gateway:DataDirectory"] = dataDirectory,
+            // test.sh exports the shared test PostgreSQL for the whole run; a gateway uses it only when a test asks
+            // (with its own database), so every other gateway test starts from an empty store of its own.
+            ["Resonance:Storage:Postgres"] = "",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
         };

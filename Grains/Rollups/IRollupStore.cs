@@ -1,0 +1,23 @@
+namespace Resonance.Grains.Rollups;
+
+/// <summary>
+/// The rollup grain's own access to the event store, registered in the silo (the gateway's writer lives in another
+/// process in client mode): reads raw <c>consciousness_events</c>, reads and writes <c>event_rollups</c>.
+/// </summary>
+public interface IRollupStore
+{
+    /// <summary>Time of the space's oldest stored event, or null when it has none.</summary>
+    Task<DateTime?> FirstEventAsync(string space, CancellationToken cancellationToken);
+
+    /// <summary>Start of the space's newest stored rollup minute, or null when it has none.</summary>
+    Task<DateTime?> LastRollupAsync(string space, CancellationToken cancellationToken);
+
+    /// <summary>The space's events in [from, to), in no particular order.</summary>
+    Task<IReadOnlyList<RollupEvent>> ReadEventsAsync(string space, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken);
+
+    /// <summary>Stores the rollups in one transaction, replacing rows of the same space and minute.</summary>
+    Task WriteAsync(IReadOnlyList<MinuteRollup> rollups, CancellationToken cancellationToken);
+
+    /// <summary>Rollups of minutes in [from, to), oldest first.</summary>
+    Task<IReadOnlyList<MinuteRollup>> QueryAsync(string space, DateTime fromUtc, DateTime toUtc, int limit, CancellationToken cancellationToken);
+}

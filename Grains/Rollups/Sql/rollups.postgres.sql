@@ -1,0 +1,12 @@
+-- Per-minute rollups of consciousness_events, written by the rollup grains. Idempotent; run under an advisory lock.
+CREATE TABLE IF NOT EXISTS event_rollups (
+    space          text        NOT NULL,
+    minute         timestamptz NOT NULL,   -- start of the minute (UTC)
+    avg_resonance  float8,                 -- null: no event of the minute carried a resonance
+    active_users   integer     NOT NULL,
+    event_count    integer     NOT NULL,
+    centroid_x     float8,                 -- null: no event of the minute had a position
+    centroid_y     float8,
+    clusters       jsonb       NOT NULL,   -- [{x, y, count, sumSquares}], k-means in seeding order
+    PRIMARY KEY (space, minute)
+);

@@ -1,0 +1,72 @@
+using Resonance.Gateway.Events;
+using Resonance.Grains;
+using Resonance.Tests.Cluster;
+using Resonance.Tests.Gateway;
+
+namespace Resonance.Tests.Events;
+
+/// <summary>The embedded default (SQLite): proximity history, retention by time, and rollups through the co-hosted silo.</summary>
+public sealed class SqliteEventsTests
+{
+    [Fact]
+    public async Task Proximity_filters_in_SQL_and_retention_deletes_by_time()
+    {
+        var dir = Directory.CreateTempSubdirectory("resonance-sqlite-");
+        try
+        {
+            var store = new SqliteEventStore(Path.Combine(dir.FullName, "events.db"));
+            await store.InitializeAsync(CancellationToken.None);
+            await store.InitializeAsync(CancellationToken.None);
+            var records = ProximityData.Records("near", DateTime.UtcNow.AddSeconds(-10));
+            await store.AppendAsync(records, CancellationToken.None);
+            await ProximityData.CheckAsync(store, records);
+
+            var now = DateTime.UtcNow;
+            var old = new[] { 45.0, 30.01, 29.99, 1 }.Select(days => TestEvents.Make("old", now.AddDays(-days))).ToList();
+            await store.AppendAsync(old, CancellationToken.None);
+            var report = await store.MaintainAsync(now, TimeSpan.FromDays(30), CancellationToken.None);
+            Assert.Equal(2, report.RowsDeleted);
+            var left = await store.QueryAsync(new EventQuery("old", now.AddDays(-60), now, 100), CancellationToken.None);
+            Assert.Equal(old.Skip(2).Select(r => r.Event.EventId), left.Select(r => r.Event.EventId));
+        }
+        finally
+        {
+            GatewayHost.DeleteData(dir.FullName);
+        }
+    }
+
+    [Fact]
+    public async Task The_embedded_default_rolls_up_minutes_from_its_SQLite_file()
+    {
+        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Resonance:Storage:Postgres"] = "",
+            ["Resonance:Rollups:FirstDue"] = "00:00:01",
+        });
+        try
+        {
+            const string Space = "rollup-sqlite";
+            const int Minutes = 4;
+            var store = (IEventStore)host.App.Services.GetService(typeof(IEventStore))!;
+            Assert.IsType<SqliteEventStore>(store);
+            var first = Resonance.Grains.Rollups.Minutes.Floor(DateTime.UtcNow).AddMinutes(-Minutes - 1);
+            var records = RollupData.Records(Space, first, Minutes);
+            await store.AppendAsync(records, CancellationToken.None);
+
+            var grain = host.Grains.GetGrain<IRollupGrain>(Space);
+            await grain.Start();
+            var stored = await Eventually.Until(() => grain.Get(first, first.AddMinutes(Minutes), 100), r => r.Length == Minutes,
+                TimeSpan.FromSeconds(30), "the reminder rolls up every minute");
+
+            var expected = records.GroupBy(r => Resonance.Grains.Rollups.Minutes.Floor(r.Event.TimestampUtc)).OrderBy(g => g.Key)
+                .Select(g => ReferenceRollup.Compute(Space, g.Key, g.Select(r => new ReferenceRollup.Raw(r.Event.UserId, r.Event.X, r.Event.Y, r.Event.Resonance)).ToList()))
+                .ToList();
+            for (int m = 0; m < Minutes; m++) ReferenceRollup.AssertEqual(expected[m], stored[m]);
+        }
+        finally
+        {
+            await host.StopAsync();
+            GatewayHost.DeleteData(host.DataDirectory);
+        }
+    }
+}
