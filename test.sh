@@ -33,13 +33,19 @@ status=0
 dotnet test Tests/Resonance.Tests/Resonance.Tests.csproj -c Release --no-build -nologo \
   --logger "console;verbosity=normal" 2>&1 | tee "$log" || status=$?
 
-summary=$(grep -E '(Failed|Passed)!? *- *Failed: *[0-9]+, *Passed: *[0-9]+' "$log" | tail -n 1 || true)
-failed=$(sed -E 's/.*Failed: *([0-9]+).*/\1/' <<<"$summary")
-passed=$(sed -E 's/.*Passed: *([0-9]+).*/\1/' <<<"$summary")
-skipped=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$summary")
-if [[ -z "$summary" ]]; then
+# The console logger ends with either "Passed!  - Failed: F, Passed: P, Skipped: S, ..." (minimal) or
+# "Total tests: N / Passed: P / Failed: F / Skipped: S" lines (normal verbosity); read whichever is there.
+count() { { grep -E "^[[:space:]]*$1:[[:space:]]*[0-9]+" "$log" || true; } | tail -n 1 | { grep -oE '[0-9]+' || true; } | tail -n 1; }
+passed=$(count Passed); failed=$(count Failed); skipped=$(count Skipped)
+if [[ -z "$passed" && -z "$failed" ]]; then
+  line=$(grep -E 'Failed: *[0-9]+, *Passed: *[0-9]+' "$log" | tail -n 1 || true)
+  passed=$(sed -nE 's/.*Passed: *([0-9]+).*/\1/p' <<<"$line")
+  failed=$(sed -nE 's/.*Failed: *([0-9]+).*/\1/p' <<<"$line")
+  skipped=$(sed -nE 's/.*Skipped: *([0-9]+).*/\1/p' <<<"$line")
+fi
+if [[ -z "$passed" && -z "$failed" ]]; then
   echo "no test summary found"
   exit 1
 fi
-echo "${passed} passed, ${failed} failed, ${skipped:-0} skipped"
+echo "${passed:-0} passed, ${failed:-0} failed, ${skipped:-0} skipped"
 exit "$status"

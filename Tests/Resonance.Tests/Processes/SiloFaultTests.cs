@@ -125,7 +125,7 @@ public sealed class SiloFaultTests(ITestOutputHelper output)
             await using (var connection = new NpgsqlConnection(postgres))
             {
                 await connection.OpenAsync();
-                await using var command = new NpgsqlCommand("SELECT event_id, count(*) FROM consciousness_events GROUP BY event_id", connection);
+                await using var command = new NpgsqlCommand("SELECT id, count(*) FROM consciousness_events GROUP BY id", connection);
                 var stored = new Dictionary<Guid, long>();
                 await using var reader = await command.ExecuteReaderAsync();
                 while (await reader.ReadAsync()) stored[reader.GetGuid(0)] = reader.GetInt64(1);
