@@ -22,6 +22,10 @@ services=$(mktemp -d)/services
 bash deploy/local/services.sh start "$services"
 # shellcheck disable=SC1091
 source "$services/env"
+# Hand the servers to the tests under test-only names: the Resonance__ variables would otherwise put every silo and
+# gateway the tests start into one shared Redis cluster and database.
+export RESONANCE_TEST_POSTGRES="$Resonance__Storage__Postgres" RESONANCE_TEST_REDIS="$Resonance__Cluster__Redis"
+unset Resonance__Storage__Postgres Resonance__Cluster__Redis
 cleanup_services() { bash deploy/local/services.sh stop "$services"; rmdir "$(dirname "$services")" 2>/dev/null || true; }
 trap cleanup_services EXIT
 

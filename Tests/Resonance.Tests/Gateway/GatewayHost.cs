@@ -44,9 +44,11 @@ public sealed class GatewayHost : IAsyncDisposable
             ["Resonance:Silo:Port"] = siloPort.ToString(),
             ["Resonance:Silo:GatewayPort"] = siloGatewayPort.ToString(),
             ["Resonance:Gateway:DataDirectory"] = dataDirectory,
-            // test.sh exports the shared test PostgreSQL for the whole run; a gateway uses it only when a test asks
-            // (with its own database), so every other gateway test starts from an empty store of its own.
+            // A gateway uses PostgreSQL or Redis only when its test asks (with its own database and cluster id), so
+            // every other gateway test starts alone with empty stores of its own, whatever the environment holds.
             ["Resonance:Storage:Postgres"] = "",
+            ["Resonance:Storage:Sqlite"] = "",
+            ["Resonance:Cluster:Redis"] = "",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
         };

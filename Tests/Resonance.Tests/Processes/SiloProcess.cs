@@ -36,6 +36,9 @@ public sealed class SiloProcess : IAsyncDisposable
         int sp = siloPort ?? GatewayHost.FreePort(), gp = gatewayPort ?? GatewayHost.FreePort(), hp = GatewayHost.FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
         info.ArgumentList.Add(dll);
+        // Only what the test asks for: no Resonance settings leak in from the environment the tests run in.
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("Resonance__", StringComparison.OrdinalIgnoreCase)).ToList())
+            info.Environment.Remove(key);
         info.Environment["Urls"] = $"http://127.0.0.1:{hp}";
         info.Environment["Resonance__Silo__Port"] = sp.ToString();
         info.Environment["Resonance__Silo__GatewayPort"] = gp.ToString();

@@ -5,7 +5,8 @@ namespace Resonance.Tests.Services;
 
 /// <summary>
 /// The real PostgreSQL (+PostGIS) and Redis the tests use. <c>./test.sh</c> starts throwaway servers with
-/// <c>deploy/local/services.sh</c> and exports their connection settings; when they are absent (a plain <c>dotnet test</c>),
+/// <c>deploy/local/services.sh</c> and exports them as <c>RESONANCE_TEST_POSTGRES</c> / <c>RESONANCE_TEST_REDIS</c>
+/// (test-only names: each test decides which silo or gateway uses them); when they are absent (a plain <c>dotnet test</c>),
 /// the first test that needs them starts its own the same way, and they are stopped when the test process exits.
 /// </summary>
 public static class TestServices
@@ -20,8 +21,8 @@ public static class TestServices
 
     private static (string, string) Start()
     {
-        string? pg = Environment.GetEnvironmentVariable("Resonance__Storage__Postgres");
-        string? redis = Environment.GetEnvironmentVariable("Resonance__Cluster__Redis");
+        string? pg = Environment.GetEnvironmentVariable("RESONANCE_TEST_POSTGRES");
+        string? redis = Environment.GetEnvironmentVariable("RESONANCE_TEST_REDIS");
         if (!string.IsNullOrEmpty(pg) && !string.IsNullOrEmpty(redis)) return (pg, redis);
 
         string script = Path.Combine(SiloProcess.RepositoryRoot(), "deploy", "local", "services.sh");
