@@ -2,11 +2,16 @@ using BenchmarkDotNet.Running;
 using Resonance.Benchmarks;
 
 // --quick: the field kernels (BenchmarkDotNet, short in-process job), the entanglement detection kernel and the grain
-// paths (in-process silo), one JSON object per line on stdout. --entanglement: only the entanglement cases.
+// paths (in-process silo), one JSON object per line on stdout. --entanglement / --grains: only those cases.
 // Anything else goes to BenchmarkDotNet's switcher (e.g. --filter *Field*).
 if (args.Contains("--entanglement"))
 {
     EntanglementBenchmarkCases.RunQuick(Console.Out);
+    return 0;
+}
+if (args.Contains("--grains"))
+{
+    await GrainBenchmarkCases.RunQuickAsync(Console.Out);
     return 0;
 }
 if (args.Contains("--quick"))
