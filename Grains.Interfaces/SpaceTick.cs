@@ -22,12 +22,14 @@ public sealed record SpaceTick
     [Id(13)] public int CellsReporting { get; init; }
     /// <summary>Space clock (seconds since the space's epoch) at this tick.</summary>
     [Id(14)] public double TimeSeconds { get; init; }
-    /// <summary>Entangled pairs of the space (<c>phiHarmonics</c>).</summary>
+    /// <summary>The strongest entangled pairs of the space (<c>phiHarmonics</c>; at most <c>PairsPerTick</c>, see <see cref="PairCount"/>).</summary>
     [Id(15)] public EntangledPair[] Pairs { get; init; } = [];
     /// <summary>Entanglement changes since the previous tick, each addressed to one node's client.</summary>
     [Id(16)] public EntanglementNotice[] Notices { get; init; } = [];
     /// <summary>Events relayed since the previous tick (bounded per tick; see ResonanceFieldOptions.RelayEventsPerTick).</summary>
     [Id(17)] public SpaceEvent[] Events { get; init; } = [];
+    /// <summary>All entangled pairs of the space (<c>phiCascades</c>); <see cref="Pairs"/> lists the strongest of them.</summary>
+    [Id(18)] public int PairCount { get; init; }
 }
 
 /// <summary>A peak of the composed field in field units.</summary>

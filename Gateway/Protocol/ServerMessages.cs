@@ -31,7 +31,7 @@ public static class ServerMessages
         w.WriteNumber("globalResonance", tick.GlobalResonance);
         w.WriteNumber("activeNodes", tick.ActiveNodes);
         w.WriteNumber("quantumCoherence", tick.QuantumCoherence);
-        w.WriteNumber("phiCascades", tick.Pairs.Length);
+        w.WriteNumber("phiCascades", tick.PairCount);
         w.WriteStartObject("config");
         w.WriteNumber("width", config.Width);
         w.WriteNumber("height", config.Height);
@@ -78,7 +78,7 @@ public static class ServerMessages
             w.WriteEndObject();
         }
         w.WriteEndArray();
-        w.WriteNumber("phiCascades", tick.Pairs.Length);
+        w.WriteNumber("phiCascades", tick.PairCount);
         w.WriteNumber("fieldMin", tick.FieldMin);
         w.WriteNumber("fieldMax", tick.FieldMax);
         w.WriteNumber("fieldMean", tick.FieldMean);

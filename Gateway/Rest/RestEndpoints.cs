@@ -176,7 +176,7 @@ public static partial class RestEndpoints
             memoryNodes = t.MemoryNodes,
             quantumCoherence = t.QuantumCoherence,
             meanPhase = t.MeanPhase,
-            phiCascades = t.Pairs.Length,
+            phiCascades = t.PairCount,
             field = new { min = t.FieldMin, max = t.FieldMax, mean = t.FieldMean, energy = t.FieldEnergy, samples = g.Grid.SampleCount },
             timestamp = ServerMessages.UnixMs(t.TimestampUtc),
             gateway = new

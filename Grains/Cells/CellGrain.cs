@@ -68,7 +68,8 @@ public sealed partial class CellGrain(
         _composed = new double[_region.Count];
         _peaks = new FieldPeak[Math.Max(1, options.Value.PeaksPerTick)];
         _observers = new ObserverManager<IFieldObserver>(options.Value.ObserverExpiry, logger);
-        _locks = new LockDetector(options.Value.Entanglement.Compile(), _geometry.EntanglementRadius);
+        var entanglement = options.Value.Entanglement;
+        _locks = new LockDetector(entanglement.Compile(), _geometry.EntanglementRadius, entanglement.MaxPairsPerCellTick, entanglement.MaxDistanceChecksPerCellTick);
 
         var now = DateTime.UtcNow;
         foreach (var (id, memory) in state.State.Memory)

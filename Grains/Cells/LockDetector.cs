@@ -11,8 +11,10 @@ namespace Resonance.Grains.Cells;
 /// pairs that form or break. Whether a pair is formed comes from this cell's own last decision or, when it has none
 /// (the smaller node just moved in, the cell was reactivated), from the partner lists the nodes send with every change.
 /// </summary>
-internal sealed class LockDetector(PhaseLocking locking, double radius)
+internal sealed class LockDetector(PhaseLocking locking, double radius, int maxPairs = int.MaxValue, long maxChecks = long.MaxValue)
 {
+    private readonly HashSet<Guid> _scanned = [];
+    private int _cursor;
     private readonly Dictionary<Guid, PhaseHistory> _histories = [];
     private readonly Dictionary<(Guid, Guid), Decision> _decided = [];
     private readonly HashSet<(Guid, Guid)> _seen = [];
@@ -33,7 +35,12 @@ internal sealed class LockDetector(PhaseLocking locking, double radius)
     {
         Sample(tick, contributions);
         _readings.Clear();
-        Evaluated = CandidatePairs.Scan(CollectionsMarshal.AsSpan(_members), CollectionsMarshal.AsSpan(_held), radius, tick, locking, _readings);
+        int start = _members.Count == 0 ? 0 : _cursor % _members.Count;
+        Evaluated = CandidatePairs.Scan(CollectionsMarshal.AsSpan(_members), CollectionsMarshal.AsSpan(_held), radius, tick, locking, _readings,
+            start, maxPairs, maxChecks, out int scanned);
+        _cursor = start + scanned;
+        _scanned.Clear();
+        for (int k = 0; k < scanned; k++) _scanned.Add(_members[(start + k) % _members.Count].Id);
 
         _seen.Clear();
         foreach (var r in _readings)
@@ -94,7 +101,10 @@ internal sealed class LockDetector(PhaseLocking locking, double radius)
         foreach (var (key, decision) in _decided)
         {
             if (!decision.Formed || _seen.Contains(key)) continue;
-            if (contributions.TryGetValue(key.Item1, out var owner) && owner.IsMember)
+            bool isMember = contributions.TryGetValue(key.Item1, out var owner) && owner.IsMember;
+            // A member whose turn it was not this tick (dense cell, rotating scan) keeps its pairs as they are.
+            if (isMember && !_scanned.Contains(key.Item1)) continue;
+            if (isMember)
                 changes.Add((EntangledPair.Create(key.Item1, key.Item2, "", 0, EntangledPair.PlvType), false));
             // Not a member any more: the cell it moved to takes over (it reads the pair from the node's partner list).
             _expired.Add(key);
@@ -105,6 +115,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius)
 
         foreach (var m in _members)
         {
+            if (!_scanned.Contains(m.Id)) continue;
             if (contributions[m.Id].State.Locked is not { Length: > 0 } partners) continue;
             foreach (var p in partners)
             {

@@ -14,11 +14,28 @@ public static class CandidatePairs
     /// </summary>
     public static int Scan(ReadOnlySpan<TrackedPhase> members, ReadOnlySpan<TrackedPhase> held, double radius, long tick,
         PhaseLocking locking, List<PairReading> readings)
+        => Scan(members, held, radius, tick, locking, readings, start: 0, maxReadings: int.MaxValue, maxChecks: long.MaxValue, out _);
+
+    /// <summary>
+    /// The bounded scan: members are taken in order from <paramref name="start"/> (wrapping around), each member's row
+    /// complete, and no new member is started once <paramref name="maxReadings"/> candidate pairs were read or
+    /// <paramref name="maxChecks"/> distances compared (at least one member is always scanned). Where participants are
+    /// dense the cell thus spreads the work over several ticks instead of growing with the square of the density;
+    /// <paramref name="scanned"/> tells how many members (from <paramref name="start"/>) were covered.
+    /// </summary>
+    public static int Scan(ReadOnlySpan<TrackedPhase> members, ReadOnlySpan<TrackedPhase> held, double radius, long tick,
+        PhaseLocking locking, List<PairReading> readings, int start, int maxReadings, long maxChecks, out int scanned)
     {
         double r2 = radius * radius;
-        int evaluated = 0;
-        for (int i = 0; i < members.Length; i++)
+        int evaluated = 0, before = readings.Count;
+        long checks = 0;
+        scanned = 0;
+        for (int k = 0; k < members.Length; k++)
         {
+            if (k > 0 && (readings.Count - before >= maxReadings || checks >= maxChecks)) break;
+            int i = (start + k) % members.Length;
+            scanned++;
+            checks += held.Length;
             ref readonly var a = ref members[i];
             bool aComplete = a.History.IsCompleteAt(tick);
             for (int j = 0; j < held.Length; j++)

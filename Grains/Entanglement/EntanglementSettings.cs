@@ -25,6 +25,16 @@ public sealed class EntanglementSettings
     /// </summary>
     public int MinFreshSamples { get; set; } = 4;
 
+    /// <summary>
+    /// Work bound of one cell and one tick: candidate pairs read, and distances compared. Where participants are so dense
+    /// that a cell's candidates exceed it, the cell scans its members in rotation over several ticks (a member's pairs are
+    /// then evaluated every few ticks instead of every tick; the phase histories are still sampled every tick).
+    /// </summary>
+    public int MaxPairsPerCellTick { get; set; } = 4096;
+
+    /// <inheritdoc cref="MaxPairsPerCellTick"/>
+    public long MaxDistanceChecksPerCellTick { get; set; } = 200_000;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public PhaseLocking Compile()
     {
@@ -33,6 +43,8 @@ public sealed class EntanglementSettings
             throw new ArgumentException($"Entanglement thresholds need 0 < break <= form <= 1, got break {BreakThreshold}, form {FormThreshold}.");
         if (MinFreshSamples < 0 || MinFreshSamples > Window)
             throw new ArgumentException($"MinFreshSamples must be in [0, window], got {MinFreshSamples}.");
+        if (MaxPairsPerCellTick < 1 || MaxDistanceChecksPerCellTick < 1)
+            throw new ArgumentException($"The per-cell entanglement budgets must be positive, got {MaxPairsPerCellTick} pairs, {MaxDistanceChecksPerCellTick} checks.");
         return new PhaseLocking(Window, HarmonicRatio.ParseList(Ratios), FormThreshold, BreakThreshold, MinFreshSamples);
     }
 }

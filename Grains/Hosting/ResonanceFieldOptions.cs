@@ -16,8 +16,11 @@ public sealed class ResonanceFieldOptions
     /// <summary>Number of field peaks reported per tick (<c>harmonicField</c>).</summary>
     public int PeaksPerTick { get; set; } = 8;
 
+    /// <summary>At most this many pairs (the strongest) are listed in each tick's <c>phiHarmonics</c>; all are counted.</summary>
+    public int PairsPerTick { get; set; } = 64;
+
     /// <summary>At most this many relayed events go out with one tick; the rest are dropped from the relay (they are still stored).</summary>
-    public int RelayEventsPerTick { get; set; } = 32;
+    public int RelayEventsPerTick { get; set; } = 8;
 
     /// <summary>Observer subscriptions not renewed within this time are dropped.</summary>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(2);

@@ -161,7 +161,8 @@ public sealed partial class SpaceGrain(
         var now = DateTime.UtcNow;
         _latest = _aggregator.Aggregate(this.GetPrimaryKeyString(), ++_seq, now, _reports, _latest.GlobalResonance) with
         {
-            Pairs = _pairs.ToArray(),
+            Pairs = StrongestPairs(),
+            PairCount = _pairs.Count,
             Notices = [.. _notices],
             Events = [.. _events],
         };
@@ -186,6 +187,16 @@ public sealed partial class SpaceGrain(
             _reportedAt[key] = now; // one ping per silent period
             PingCell(key);
         }
+    }
+
+    /// <summary>A dense space can hold thousands of pairs; every tick lists only the strongest (all are counted).</summary>
+    private EntangledPair[] StrongestPairs()
+    {
+        var all = _pairs.ToArray();
+        int limit = Math.Max(0, options.Value.PairsPerTick);
+        if (all.Length <= limit) return all;
+        Array.Sort(all, (a, b) => b.Strength.CompareTo(a.Strength));
+        return all[..limit];
     }
 
     private void PingCell((int Cx, int Cy) key)

@@ -54,6 +54,49 @@ public sealed class CandidatePairsTests
     }
 
     [Fact]
+    public void A_dense_cell_spreads_its_pairs_over_ticks_within_budget_and_one_rotation_covers_every_pair_once()
+    {
+        // 400 participants packed into one 10 x 10 cell: ~80,000 candidate pairs, far over the per-tick budget.
+        var random = new Random(9);
+        var participants = new TrackedPhase[400];
+        for (int k = 0; k < participants.Length; k++)
+        {
+            var history = Locking.NewHistory();
+            for (long t = 0; t < Locking.Window; t++) history.Record(t, 0.3 * k + 0.01 * t, true);
+            participants[k] = new TrackedPhase(Guid.NewGuid(), random.NextDouble() * 10, random.NextDouble() * 10, history);
+        }
+        const int MaxPairs = 2000;
+        var readings = new List<PairReading>();
+        var seen = new List<(Guid, Guid)>();
+        int start = 0, covered = 0, ticks = 0;
+        while (covered < participants.Length)
+        {
+            readings.Clear();
+            CandidatePairs.Scan(participants, participants, 20, Locking.Window - 1, Locking, readings, start, MaxPairs, long.MaxValue, out int scanned);
+            Assert.InRange(scanned, 1, participants.Length);
+            // Whole rows only, and no row started after the budget was reached: at most one row beyond it.
+            Assert.True(readings.Count < MaxPairs + participants.Length, $"tick {ticks} read {readings.Count} pairs");
+            // One rotation: rows of the members not covered yet (the last tick may wrap around into covered ones).
+            int remaining = participants.Length - covered;
+            foreach (var r in readings)
+                if ((r.Member - start + participants.Length) % participants.Length < remaining)
+                    seen.Add((participants[r.Member].Id, participants[r.Other].Id));
+            start = (start + scanned) % participants.Length;
+            covered += Math.Min(scanned, remaining);
+            ticks++;
+        }
+        int expected = participants.Length * (participants.Length - 1) / 2;
+        Assert.True(ticks > 10, $"the work should have been spread over many ticks, took {ticks}");
+        Assert.Equal(expected, seen.Count);
+        Assert.Equal(expected, seen.Distinct().Count());
+
+        // The distance budget bounds the scan the same way.
+        readings.Clear();
+        CandidatePairs.Scan(participants, participants, 20, Locking.Window - 1, Locking, readings, 0, int.MaxValue, maxChecks: 4000, out int byChecks);
+        Assert.Equal(10, byChecks);
+    }
+
+    [Fact]
     public void A_locked_pair_farther_than_the_radius_is_never_evaluated()
     {
         var a = Locking.NewHistory();
