@@ -35,6 +35,12 @@ public sealed class EntanglementSettings
     /// <inheritdoc cref="MaxPairsPerCellTick"/>
     public long MaxDistanceChecksPerCellTick { get; set; } = 200_000;
 
+    /// <summary>
+    /// A participant holds at most this many phase-locked partners (explicit pairs are not limited): in a crowded space
+    /// the number of pairs, and of notices to clients, stays proportional to the participants, not to their square.
+    /// </summary>
+    public int MaxPartnersPerNode { get; set; } = 4;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first bad setting.</summary>
     public PhaseLocking Compile()
     {

@@ -214,6 +214,7 @@ public sealed class NodeGrain(
         {
             // A node that left (or went stale) takes no new partners; nor does one that holds this lock already.
             if (Current is not { Live: true, Kind: NodeKind.Participant } node || IsStale(node) || state.State.Locked.ContainsKey(partnerId)) return;
+            if (state.State.Locked.Count >= options.Value.Entanglement.MaxPartnersPerNode) return;
             if (!await partner.AcceptLock(me, node.Space, pair.Ratio, pair.Strength)) return;
             state.State.Locked[partnerId] = new LockedPartner(partner, pair.Ratio, pair.Strength);
             _lockedIds = [.. state.State.Locked.Keys];
@@ -232,6 +233,8 @@ public sealed class NodeGrain(
     public Task<bool> AcceptLock(Guid from, string space, string ratio, double strength)
     {
         if (Current is not { Live: true, Kind: NodeKind.Participant } node || node.Space != space || IsStale(node))
+            return Task.FromResult(false);
+        if (!state.State.Locked.ContainsKey(from) && state.State.Locked.Count >= options.Value.Entanglement.MaxPartnersPerNode)
             return Task.FromResult(false);
         state.State.Locked[from] = new LockedPartner(GrainFactory.GetGrain<INodeGrain>(from), ratio, strength);
         _lockedIds = [.. state.State.Locked.Keys];
