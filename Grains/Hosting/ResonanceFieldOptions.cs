@@ -20,7 +20,7 @@ public sealed class ResonanceFieldOptions
     public int PairsPerTick { get; set; } = 64;
 
     /// <summary>At most this many relayed events go out with one tick; the rest are dropped from the relay (they are still stored).</summary>
-    public int RelayEventsPerTick { get; set; } = 8;
+    public int RelayEventsPerTick { get; set; } = 2;
 
     /// <summary>Observer subscriptions not renewed within this time are dropped.</summary>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(2);
