@@ -70,6 +70,23 @@ public sealed class NodeGrain(
         };
         state.State.Snapshot = next;
         Route(geometry, samePlace ? previous : null, next);
+        WatchStaleness();
+    }
+
+    private IDisposable? _staleWatch;
+
+    /// <summary>
+    /// A participant whose client vanished without a goodbye (a crashed gateway) is dropped by its cells once stale; this
+    /// watch makes the node itself leave too, so its pairs break and both sides' clients are told.
+    /// </summary>
+    private void WatchStaleness()
+    {
+        if (_staleWatch is not null) return;
+        var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, options.Value.ParticipantStaleAfter.Ticks / 2));
+        _staleWatch = this.RegisterGrainTimer(async () =>
+        {
+            if (Current is { Live: true, Kind: NodeKind.Participant } node && IsStale(node)) await Remove();
+        }, new GrainTimerCreationOptions { DueTime = period, Period = period, KeepAlive = true });
     }
 
     public async Task Touch()
@@ -121,6 +138,8 @@ public sealed class NodeGrain(
 
     public async Task Remove()
     {
+        _staleWatch?.Dispose();
+        _staleWatch = null;
         if (Current is not { Live: true } node) return;
         await LeaveCells(node);
         await BreakAll(node.Space);

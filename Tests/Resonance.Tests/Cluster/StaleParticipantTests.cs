@@ -49,4 +49,44 @@ public sealed class StaleParticipantTests(ShortStaleClusterFixture fixture) : IC
             await heartbeat;
         }
     }
+
+    [Fact]
+    public async Task A_participant_whose_client_vanished_leaves_by_itself_and_its_pairs_break()
+    {
+        var grains = fixture.Grains;
+        var space = ClusterFieldTests.NewSpace("stale-pair");
+        await grains.GetGrain<ISpaceGrain>(space).Configure(new SpaceConfig { Width = 30, Height = 30, Background = "none" });
+        var gone = grains.GetGrain<INodeGrain>(Guid.NewGuid());
+        var stays = grains.GetGrain<INodeGrain>(Guid.NewGuid());
+        await gone.UpdateParticipant(space, new ParticipantUpdate { Frequency = 2, Amplitude = 0.5, X = 5, Y = 5 });
+        await stays.UpdateParticipant(space, new ParticipantUpdate { Frequency = 3, Amplitude = 0.5, X = 25, Y = 25 });
+        Assert.Equal(EntanglementState.Requested, await gone.RequestEntanglement(stays.GetPrimaryKey()));
+        Assert.Equal(EntanglementState.Formed, await stays.RequestEntanglement(gone.GetPrimaryKey()));
+        await Eventually.Until(() => grains.GetGrain<ISpaceGrain>(space).GetLatestTick(), t => t.PairCount == 1, what: "the pair listed");
+
+        // Only one side keeps talking; the other's client is gone without a goodbye.
+        using var stop = new CancellationTokenSource();
+        var heartbeat = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await stays.Touch();
+                await Task.Delay(ShortStaleClusterFixture.StaleAfter / 5);
+            }
+        });
+        try
+        {
+            var tick = await Eventually.Until(() => grains.GetGrain<ISpaceGrain>(space).GetLatestTick(),
+                t => t.PairCount == 0 && t.ActiveNodes == 1, what: "the stale participant left and its pair broke");
+            Assert.Empty(tick.Pairs);
+            Assert.Empty(await stays.GetPartners());
+            // Gone: deactivated after leaving (participants are not persisted), or at least no longer live.
+            Assert.False((await gone.GetSnapshot())?.Live ?? false);
+        }
+        finally
+        {
+            stop.Cancel();
+            await heartbeat;
+        }
+    }
 }
