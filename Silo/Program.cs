@@ -7,20 +7,22 @@ using Resonance.Grains.Rollups;
 // membership and reminders, grain state in PostgreSQL); without them it runs alone with localhost clustering and
 // in-memory state.
 var builder = WebApplication.CreateBuilder(args);
+// The Orleans Dashboard profiles every grain call; it can be switched off where that cost matters.
+bool dashboard = builder.Configuration.GetValue("Resonance:Dashboard:Enabled", true);
 builder.AddResonanceObservability("resonance-silo");
 
 builder.UseOrleans(orleans =>
 {
     orleans.UseResonanceCluster(builder.Configuration);
     orleans.AddResonanceGrains();
-    orleans.AddDashboard();
+    if (dashboard) orleans.AddDashboard();
     // Per-minute rollups read the events from PostgreSQL (or, without it, from a local events file).
     orleans.AddResonanceRollups(builder.Configuration["Resonance:Storage:Postgres"], Path.Combine("data", "events.db"));
 });
 
 var app = builder.Build();
 app.MapResonanceMetrics();
-app.MapOrleansDashboard("/dashboard");
+if (dashboard) app.MapOrleansDashboard("/dashboard");
 app.MapGet("/healthz", async (IGrainFactory grains, CancellationToken ct) =>
 {
     // The silo is healthy when it can activate and call a grain.

@@ -34,6 +34,8 @@ public static class GatewayApp
         builder.Services.AddOptions<EventStorageOptions>().BindConfiguration(EventStorageOptions.Section);
 
         bool embedded = !string.Equals(gateway.Mode, "client", StringComparison.OrdinalIgnoreCase);
+        // The Orleans Dashboard profiles every grain call; it can be switched off where that cost matters.
+        bool dashboard = builder.Configuration.GetValue("Resonance:Dashboard:Enabled", true);
         if (embedded)
         {
             // Without PostgreSQL the co-hosted silo keeps grain state in a SQLite file next to the events, so a restart
@@ -45,14 +47,18 @@ public static class GatewayApp
             {
                 orleans.UseResonanceCluster(builder.Configuration);
                 orleans.AddResonanceGrains();
-                orleans.AddDashboard();
+                if (dashboard) orleans.AddDashboard();
                 // Rollup grains are reminder-driven and read the same event store as this gateway.
                 orleans.AddResonanceRollups(storage.Postgres, sqlitePath);
             });
         }
         else
         {
-            builder.UseOrleansClient(client => client.UseResonanceCluster(builder.Configuration).AddDashboard());
+            builder.UseOrleansClient(client =>
+            {
+                client.UseResonanceCluster(builder.Configuration);
+                if (dashboard) client.AddDashboard();
+            });
         }
 
         builder.Services.AddSingleton<GatewayCounters>();
@@ -97,7 +103,7 @@ public static class GatewayApp
         app.UseStaticFiles();
         app.MapOpenApi();
         app.MapResonanceMetrics();
-        app.MapOrleansDashboard("/dashboard");
+        if (dashboard) app.MapOrleansDashboard("/dashboard");
         WebSocketEndpoint.Map(app);
         RestEndpoints.Map(app);
         app.MapGet("/healthz", async (IGrainFactory grains, CancellationToken ct) =>

@@ -17,7 +17,7 @@ public sealed class ResonanceFieldOptions
     public int PeaksPerTick { get; set; } = 8;
 
     /// <summary>At most this many pairs (the strongest) are listed in each tick's <c>phiHarmonics</c>; all are counted.</summary>
-    public int PairsPerTick { get; set; } = 64;
+    public int PairsPerTick { get; set; } = 8;
 
     /// <summary>At most this many relayed events go out with one tick; the rest are dropped from the relay (they are still stored).</summary>
     public int RelayEventsPerTick { get; set; } = 2;
