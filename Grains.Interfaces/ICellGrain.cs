@@ -3,8 +3,9 @@ namespace Resonance.Grains;
 /// <summary>One spatial grid cell of a space (key: <c>"{space}/{cx}/{cy}"</c>): its members and its field tile.</summary>
 public interface ICellGrain : IGrainWithStringKey
 {
-    /// <summary>Applies a batch of node changes (one call per cell per router flush).</summary>
-    Task ApplyChanges(NodeChange[] changes);
+    /// <summary>Applies a batch of node changes (at most one call in flight per cell from each silo's router).</summary>
+    /// <remarks>The batch is never modified after the call (the router builds a fresh array per call): no defensive copy.</remarks>
+    Task ApplyChanges([Immutable] NodeChange[] changes);
 
     Task<TileFrame> GetTile();
 
