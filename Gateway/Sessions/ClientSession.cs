@@ -35,6 +35,7 @@ public sealed partial class ClientSession(
     private readonly Lock _updateGate = new();
     private ParticipantUpdate? _waitingUpdate;
     private Task _updating = Task.CompletedTask;
+    private bool _pumping; // guarded by _updateGate: true from a pump's start until it finds nothing waiting
     private WebSocketCloseStatus? _closeStatus;
     private string _closeReason = "";
     private Timer? _idleTimer;
@@ -282,9 +283,12 @@ public sealed partial class ClientSession(
                 _joined = true;
                 lock (_updateGate)
                 {
-                    bool idle = _waitingUpdate is null && _updating.IsCompleted;
                     _waitingUpdate = update;
-                    if (idle) _updating = PumpUpdates();
+                    if (!_pumping)
+                    {
+                        _pumping = true;
+                        _updating = PumpUpdates();
+                    }
                 }
                 return false;
             }
@@ -367,7 +371,11 @@ public sealed partial class ClientSession(
             {
                 update = _waitingUpdate;
                 _waitingUpdate = null;
-                if (update is null) return;
+                if (update is null)
+                {
+                    _pumping = false; // under the same lock a new update checks: it starts the next pump
+                    return;
+                }
             }
             try
             {

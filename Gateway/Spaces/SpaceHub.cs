@@ -234,7 +234,6 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     private async Task FrameLoop()
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / ClientMessageParser.MaxFrameRate));
-        var buffers = new Dictionary<(int, int), double[]>();
         try
         {
             while (await timer.WaitForNextTickAsync(_stop.Token))
@@ -247,7 +246,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                     if (sub is null || nowMs < session.NextFrameDueMs) continue;
                     try
                     {
-                        SendFrame(session, sub, nowMs, buffers);
+                        SendFrame(session, sub, nowMs);
                     }
                     catch (Exception e)
                     {
@@ -261,7 +260,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         }
     }
 
-    private void SendFrame(ClientSession session, FieldSubscription sub, long nowMs, Dictionary<(int, int), double[]> buffers)
+    private void SendFrame(ClientSession session, FieldSubscription sub, long nowMs)
     {
         (long Mirror, long Seq) version;
         lock (_field) version = ComposeLocked();
@@ -270,18 +269,28 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         session.NextFrameDueMs = nowMs + (long)(1000 / sub.Rate) - 5;
         session.LastFrameVersion = version;
         uint seq = ++session.FrameSeq;
-        // Frames carry the subscription's own counter, so each session's frame is encoded for it; the sampling buffer is reused.
-        if (!buffers.TryGetValue((sub.Width, sub.Height), out var values))
-            buffers[(sub.Width, sub.Height)] = values = new double[sub.Width * sub.Height];
-        double t, g;
-        lock (_field)
+        // Frames carry the subscription's own counter, so each session's frame is encoded for it; the sampling buffer is
+        // rented per frame (clients choose their sizes, so keeping one per size would grow without bound).
+        int count = sub.Width * sub.Height;
+        var rented = System.Buffers.ArrayPool<double>.Shared.Rent(count);
+        byte[] payload;
+        try
         {
-            ComposeLocked();
-            FieldFrames.Sample(_composed, Geometry.Grid.Columns, Geometry.Grid.Rows, Geometry.Grid.Spacing, sub, values);
-            t = Latest.TimeSeconds;
-            g = Latest.GlobalResonance;
+            var values = rented.AsSpan(0, count);
+            double t, g;
+            lock (_field)
+            {
+                ComposeLocked();
+                FieldFrames.Sample(_composed, Geometry.Grid.Columns, Geometry.Grid.Rows, Geometry.Grid.Spacing, sub, values);
+                t = Latest.TimeSeconds;
+                g = Latest.GlobalResonance;
+            }
+            payload = FieldFrames.Encode(sub, seq, values, t, g);
         }
-        var payload = FieldFrames.Encode(sub, seq, values, t, g);
+        finally
+        {
+            System.Buffers.ArrayPool<double>.Shared.Return(rented);
+        }
         session.SendDroppable(new OutboundMessage(payload, sub.Format == FrameFormat.Json ? WebSocketMessageType.Text : WebSocketMessageType.Binary,
             "field_frame", System.Diagnostics.Stopwatch.GetTimestamp()));
     }
@@ -328,6 +337,9 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                     foreach (var c in CellsOf(sub)) viewed.Add(c);
             lock (_field)
             {
+                // Cells some session views are kept (and subscribed again if a race dropped them); the others go once
+                // no REST request holds them.
+                foreach (var c in viewed) _subscribedCells.Add(c);
                 drop = _subscribedCells.Where(c => !viewed.Contains(c) && (!_cellHeldUntil.TryGetValue(c, out long u) || u < now)).ToArray();
                 foreach (var c in drop)
                 {
@@ -339,8 +351,15 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                 // After a silo restart the cells start over with new versions; accept whatever they send next.
                 if (afterSilence) _tileVersions.Clear();
             }
+            // Drops first, each re-checked: a request may have wanted the cell again meanwhile, and its subscription must
+            // not be overtaken by a late unsubscription.
+            foreach (var c in drop)
+            {
+                lock (_field)
+                    if (_subscribedCells.Contains(c)) continue;
+                await _grains.GetGrain<ICellGrain>(CellKey.Format(Space, c.Cx, c.Cy)).UnsubscribeField(_fieldRef);
+            }
             await Task.WhenAll(keep.Select(c => _grains.GetGrain<ICellGrain>(CellKey.Format(Space, c.Cx, c.Cy)).SubscribeField(_fieldRef)));
-            await Task.WhenAll(drop.Select(c => _grains.GetGrain<ICellGrain>(CellKey.Format(Space, c.Cx, c.Cy)).UnsubscribeField(_fieldRef)));
         }
         catch (Exception e)
         {

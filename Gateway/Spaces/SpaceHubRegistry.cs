@@ -32,7 +32,16 @@ public sealed class SpaceHubRegistry(IGrainFactory grains, IOptions<GatewayOptio
         var geometry = SpaceGeometry.Create(await grain.GetConfig());
         var latest = await grain.GetLatestTick();
         var hub = new SpaceHub(space, geometry, latest, grains, options.Value, loggers.CreateLogger<SpaceHub>());
-        await hub.SubscribeAsync();
+        try
+        {
+            await hub.SubscribeAsync();
+        }
+        catch
+        {
+            // Its loops are already running: stop them, or an abandoned hub would keep observing the space forever.
+            await hub.DisposeAsync();
+            throw;
+        }
         return hub;
     }
 

@@ -77,7 +77,8 @@ public sealed partial class CellGrain(
             _contributions[id] = new Contribution(memory, IsMember(memory), now);
             FootprintKernel.Accumulate(_tile, _region, _geometry.Kernel, new FieldSource(memory.X, memory.Y, memory.Strength, memory.Phase));
         }
-        if (_contributions.Count > 0) _tileVersion = 1;
+        // Versions grow across activations (an observer that saw the previous activation's tiles accepts the new ones).
+        _tileVersion = DateTime.UtcNow.Ticks;
 
         var period = TimeSpan.FromSeconds(1 / _geometry.Config.TickHz);
         this.RegisterGrainTimer(Tick, new GrainTimerCreationOptions

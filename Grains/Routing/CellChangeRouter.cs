@@ -119,8 +119,10 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
             if (failed)
             {
                 // Put the failed changes back unless a newer change for the same node is already queued.
+                // A touch queued meanwhile carries the same version as the upsert it follows: it must not hide it.
                 foreach (var change in batch)
-                    if (!changes.TryGetValue(change.NodeId, out var queued) || queued.Version < change.Version)
+                    if (!changes.TryGetValue(change.NodeId, out var queued) || queued.Version < change.Version
+                        || (queued.Op == NodeChangeOp.Touch && change.Op != NodeChangeOp.Touch && queued.Version <= change.Version))
                         changes[change.NodeId] = change;
             }
             if (changes.Count > 0) MarkReadyLocked(cell);
@@ -128,11 +130,8 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
         }
     }
 
-    public void Dispose()
-    {
-        _stopping.Cancel();
-        _stopping.Dispose();
-    }
+    // The token source is cancelled, not disposed: sends still in flight read its token on their way out.
+    public void Dispose() => _stopping.Cancel();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering {Count} node changes to cell {Cell} failed; they are queued again")]
     private partial void LogCellCallFailed(string cell, int count, Exception? exception);
