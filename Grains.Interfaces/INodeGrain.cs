@@ -15,6 +15,12 @@ public interface INodeGrain : IGrainWithGuidKey
     /// <summary>Removes the node (a participant leaving, a memory node deleted) with its contribution.</summary>
     Task Remove();
 
+    /// <summary>
+    /// A gateway session ended: the participant leaves, unless a newer session (the user reconnected with the same id)
+    /// has streamed it since.
+    /// </summary>
+    Task Leave(Guid session);
+
     Task<NodeSnapshot?> GetSnapshot();
 
     /// <summary>

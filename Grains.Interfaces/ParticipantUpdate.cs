@@ -16,4 +16,6 @@ public sealed record ParticipantUpdate
     [Id(6)] public double? QuantumFactor { get; init; }
     [Id(7)] public string? ConsciousnessIntent { get; init; }
     [Id(8)] public double? Timestamp { get; init; }
+    /// <summary>The gateway session streaming this participant (so a superseded session's leave cannot remove it).</summary>
+    [Id(9)] public Guid? Session { get; init; }
 }

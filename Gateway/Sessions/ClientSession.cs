@@ -35,7 +35,8 @@ public sealed partial class ClientSession(
     private readonly Lock _updateGate = new();
     private ParticipantUpdate? _waitingUpdate;
     private Task _updating = Task.CompletedTask;
-    private bool _pumping; // guarded by _updateGate: true from a pump's start until it finds nothing waiting
+    private bool _pumping;
+    private readonly Guid _sessionId = Guid.NewGuid(); // guarded by _updateGate: true from a pump's start until it finds nothing waiting
     private WebSocketCloseStatus? _closeStatus;
     private string _closeReason = "";
     private Timer? _idleTimer;
@@ -132,7 +133,7 @@ public sealed partial class ClientSession(
             Task updating;
             lock (_updateGate) updating = _updating;
             await updating;
-            await grains.GetGrain<INodeGrain>(UserId).Remove();
+            await grains.GetGrain<INodeGrain>(UserId).Leave(_sessionId);
         }
         catch (Exception e)
         {
@@ -275,7 +276,7 @@ public sealed partial class ClientSession(
         {
             case HarmonicStreamMessage m:
             {
-                var update = m.Update;
+                var update = m.Update with { Session = _sessionId };
                 if (!_joined && update.X is null && initialPosition is { } p)
                     update = update with { X = p.X, Y = p.Y };
                 // Only the latest state matters: the receive loop never waits on the grain for a stream update, so

@@ -69,11 +69,15 @@ public sealed class NodeGrain(
             Live = true,
         };
         state.State.Snapshot = next;
+        if (update.Session is { } session) _session = session;
         Route(geometry, samePlace ? previous : null, next);
         WatchStaleness();
     }
 
     private IDisposable? _staleWatch;
+    private Guid? _session;
+
+    public Task Leave(Guid session) => _session is { } current && current != session ? Task.CompletedTask : Remove();
 
     /// <summary>
     /// A participant whose client vanished without a goodbye (a crashed gateway) is dropped by its cells once stale; this

@@ -157,4 +157,38 @@ public sealed class ExistingAppProtocolTests(GatewayFixture fixture) : IClassFix
             Assert.Contains("400", e.Message);
         }
     }
+
+    [Fact]
+    public async Task A_superseded_session_leaving_does_not_remove_the_user_who_reconnected()
+    {
+        var userId = Guid.NewGuid();
+        var uri = new Uri(Host.WebSocket + $"?space=app-resume&userId={userId}");
+        var old = await WsClient.ConnectAsync(uri);
+        await old.WaitForTypeAsync("connection_established");
+        await old.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.4, x = 3.0, y = 3.0 });
+        await old.WaitForAsync(m => m.Type == "resonance_update" && m.Json.GetProperty("activeNodes").GetInt32() == 1);
+
+        // The user comes back on a new connection before the old one is gone, and streams from there.
+        await using var resumed = await WsClient.ConnectAsync(uri);
+        Assert.Equal(userId, (await resumed.WaitForTypeAsync("connection_established")).Json.GetProperty("userId").GetGuid());
+        await resumed.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.6, x = 4.0, y = 4.0 });
+        await resumed.WaitForAsync(m => m.Type == "resonance_update" && Math.Abs(m.Json.GetProperty("globalResonance").GetDouble() - 0.6) < 1e-12);
+
+        // Now the old connection ends: the participant stays, as streamed by the new one.
+        await old.SendAsync(new { type = "disconnect" });
+        await old.WaitClosedAsync();
+        await old.DisposeAsync();
+        // The old session has finished its leave once the gateway no longer counts it (it counts after leaving).
+        var counters = (Resonance.Gateway.Hosting.GatewayCounters)Host.App.Services.GetService(typeof(Resonance.Gateway.Hosting.GatewayCounters))!;
+        await Resonance.Tests.Cluster.Eventually.Until(() => Task.FromResult(counters.Connected), n => n == 1, what: "the old session ended");
+        await resumed.SendAsync(new { type = "heartbeat" });
+        await resumed.WaitForTypeAsync("heartbeat_ack");
+        var tick = await Resonance.Tests.Cluster.Eventually.Until(() => Host.Grains.GetGrain<ISpaceGrain>("app-resume").GetLatestTick(),
+            t => t.Seq > 0, what: "a tick");
+        var node = await Host.Grains.GetGrain<INodeGrain>(userId).GetSnapshot();
+        Assert.True(node is { Live: true }, "the resumed participant must still be live");
+        Assert.Equal((4.0, 4.0), (node!.X, node.Y));
+        var later = (await resumed.WaitForAsync(m => m.Type == "resonance_update" && m.Json.GetProperty("seq").GetInt64() > tick.Seq + 2)).Json;
+        Assert.Equal(1, later.GetProperty("activeNodes").GetInt32());
+    }
 }
