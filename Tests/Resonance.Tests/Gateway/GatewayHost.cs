@@ -36,6 +36,21 @@ public sealed class GatewayHost : IAsyncDisposable
     /// </summary>
     public static async Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, GatewayHost? samePortsAs = null)
     {
+        // Ports are probed free, then bound: a test class running in parallel may take one in between; retry on new ones.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(settings, dataDirectory, samePortsAs);
+            }
+            catch (Exception e) when (attempt < 3 && samePortsAs is null && e is not OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    private static async Task<GatewayHost> StartOnceAsync(IDictionary<string, string?>? settings, string? dataDirectory, GatewayHost? samePortsAs)
+    {
         dataDirectory ??= samePortsAs?.DataDirectory ?? Directory.CreateTempSubdirectory("resonance-gw-").FullName;
         int siloPort = samePortsAs?.SiloPort ?? FreePort(), siloGatewayPort = samePortsAs?.SiloGatewayPort ?? FreePort();
         var config = new Dictionary<string, string?>
@@ -54,7 +69,15 @@ public sealed class GatewayHost : IAsyncDisposable
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
         var app = GatewayApp.Build([], builder => builder.Configuration.AddInMemoryCollection(config));
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new GatewayHost(app, new Uri(address), dataDirectory, siloPort, siloGatewayPort);
     }

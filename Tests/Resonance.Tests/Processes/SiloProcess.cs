@@ -29,7 +29,25 @@ public sealed class SiloProcess : IAsyncDisposable
         throw new InvalidOperationException("Orleans.sln not found above " + AppContext.BaseDirectory);
     }
 
+    /// <summary>
+    /// Starts a silo; with ports left to choose, a start that fails (another test grabbed a "free" port between the
+    /// probe and the bind) is retried on new ports.
+    /// </summary>
     public static async Task<SiloProcess> StartAsync(IDictionary<string, string>? settings = null, int? siloPort = null, int? gatewayPort = null)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(settings, siloPort, gatewayPort);
+            }
+            catch (InvalidOperationException) when (attempt < 3 && siloPort is null && gatewayPort is null)
+            {
+            }
+        }
+    }
+
+    private static async Task<SiloProcess> StartOnceAsync(IDictionary<string, string>? settings, int? siloPort, int? gatewayPort)
     {
         string dll = Path.Combine(RepositoryRoot(), "Silo", "bin", "Release", "net10.0", "Resonance.Silo.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"Build the solution in Release first (dotnet build Orleans.sln -c Release): {dll} is missing.");
@@ -50,7 +68,15 @@ public sealed class SiloProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (silo._output) silo._output.Add(e.Data); };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        await silo.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+        try
+        {
+            await silo.WaitHealthyAsync(TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
         return silo;
     }
 
