@@ -266,6 +266,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         lock (_field) version = ComposeLocked();
         // Nothing new since this client's last frame: wait for the next change rather than resend.
         if (session.LastFrameVersion == version) return;
+        if (!ReferenceEquals(session.Field, sub)) return;
         session.NextFrameDueMs = nowMs + (long)(1000 / sub.Rate) - 5;
         session.LastFrameVersion = version;
         uint seq = ++session.FrameSeq;
@@ -291,6 +292,8 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         {
             System.Buffers.ArrayPool<double>.Shared.Return(rented);
         }
+        // The client changed its subscription while this frame was made: drop it (and leave the new pacing alone).
+        if (!ReferenceEquals(session.Field, sub)) return;
         session.SendDroppable(new OutboundMessage(payload, sub.Format == FrameFormat.Json ? WebSocketMessageType.Text : WebSocketMessageType.Binary,
             "field_frame", System.Diagnostics.Stopwatch.GetTimestamp()));
     }
