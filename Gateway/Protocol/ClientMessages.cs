@@ -16,7 +16,21 @@ public sealed record MemoryCrystallizeMessage(Guid? MemoryId, MemoryUpdate Updat
 
 /// <summary>A <c>consciousness_event</c>; <see cref="DataJson"/> is the <c>data</c> object re-serialised compactly.</summary>
 public sealed record ConsciousnessEventMessage(string EventType, string DataJson, double? X, double? Y, double? Resonance, string? AckId)
-    : ClientMessage(MessageTypes.ConsciousnessEvent);
+    : ClientMessage(MessageTypes.ConsciousnessEvent)
+{
+    /// <summary>The event as stored and relayed, stamped now.</summary>
+    public SpaceEvent ToSpaceEvent(Guid eventId, Guid userId) => new()
+    {
+        EventId = eventId,
+        UserId = userId,
+        EventType = EventType,
+        DataJson = DataJson,
+        X = X,
+        Y = Y,
+        Resonance = Resonance,
+        TimestampUtc = DateTime.UtcNow,
+    };
+}
 
 public enum FrameFormat : byte { Json = 0, F32 = 1, U8 = 2 }
 

@@ -26,6 +26,33 @@ public static partial class RestEndpoints
     private static IResult Error(int status, string code, string message, string? field = null) =>
         Results.Json(new { error = new { code, message, field } }, statusCode: status);
 
+    /// <summary>An optional numeric query parameter: null when absent, an error result when not a finite number in [min, max].</summary>
+    private static IResult? QueryNumber(HttpRequest request, string name, double min, double max, out double? value)
+    {
+        value = null;
+        if (request.Query[name].FirstOrDefault() is not { } text) return null;
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
+            return Error(400, ErrorCodes.InvalidType, $"'{name}' must be a number.", name);
+        if (!double.IsFinite(v)) return Error(400, ErrorCodes.NotFinite, $"'{name}' must be finite.", name);
+        if (v < min || v > max) return Error(400, ErrorCodes.OutOfRange, $"'{name}' must be within [{min}, {max}].", name);
+        value = v;
+        return null;
+    }
+
+    /// <summary>The optional proximity disc of a query: <c>x</c>, <c>y</c> and <c>radius</c> together, or none of them.</summary>
+    private static IResult? QueryDisc(HttpRequest request, (double Min, double Max) xRange, (double Min, double Max) yRange, double maxRadius,
+        out double? x, out double? y, out double? radius)
+    {
+        y = radius = null;
+        var bad = QueryNumber(request, "x", xRange.Min, xRange.Max, out x)
+            ?? QueryNumber(request, "y", yRange.Min, yRange.Max, out y)
+            ?? QueryNumber(request, "radius", 0, maxRadius, out radius);
+        if (bad is not null) return bad;
+        if ((x, y, radius) is not (null, null, null) && (x is null || y is null || radius is null))
+            return Error(400, ErrorCodes.MissingField, "'x', 'y' and 'radius' go together.");
+        return null;
+    }
+
     // -----------------------------------------------------------------------------------------------------------------
 
     private static async Task<IResult> PostEvents(HttpRequest request, SpaceHubRegistry hubs, EventWriter writer, IOptions<GatewayOptions> options, CancellationToken ct)
@@ -70,17 +97,7 @@ public static partial class RestEndpoints
                     if (!SpaceId.IsValid(space)) throw new ProtocolException(ErrorCodes.InvalidValue, "'space' must match [a-z0-9-]{1,64}.", "space");
                     var hub = await hubs.GetAsync(space);
                     var m = ClientMessageParser.Event(fields, hub.Geometry.Config);
-                    var e = new SpaceEvent
-                    {
-                        EventId = fields.OptionalGuid("eventId") ?? Guid.NewGuid(),
-                        UserId = fields.OptionalGuid("userId") ?? Guid.Empty,
-                        EventType = m.EventType,
-                        DataJson = m.DataJson,
-                        X = m.X,
-                        Y = m.Y,
-                        Resonance = m.Resonance,
-                        TimestampUtc = DateTime.UtcNow,
-                    };
+                    var e = m.ToSpaceEvent(fields.OptionalGuid("eventId") ?? Guid.NewGuid(), fields.OptionalGuid("userId") ?? Guid.Empty);
                     accepted.Add((new EventRecord(space, e), hub));
                     results.Add(new { index, eventId = e.EventId });
                 }
@@ -119,11 +136,9 @@ public static partial class RestEndpoints
         var json = new JsonObject { ["type"] = MessageTypes.SubscribeField };
         foreach (var name in FieldQueryNumbers)
         {
-            if (request.Query[name].FirstOrDefault() is not { } text) continue;
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-                return Error(400, ErrorCodes.InvalidType, $"'{name}' must be a number.", name);
-            if (!double.IsFinite(v)) return Error(400, ErrorCodes.NotFinite, $"'{name}' must be finite.", name);
-            json[name] = v;
+            // Ranges are the subscription parser's to check.
+            if (QueryNumber(request, name, double.NegativeInfinity, double.PositiveInfinity, out double? v) is { } bad) return bad;
+            if (v is { } value) json[name] = value;
         }
         string format = request.Query["format"].FirstOrDefault() ?? "json";
         if (format is not ("json" or "f32" or "png")) return Error(400, ErrorCodes.InvalidValue, "'format' must be json, f32 or png.", "format");
@@ -216,18 +231,9 @@ public static partial class RestEndpoints
         if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
         var hub = await hubs.GetAsync(id);
         var g = hub.Geometry;
-        double? x = null, y = null, radius = null;
-        foreach (var (name, min, max) in new[] { ("x", 0.0, g.Config.Width), ("y", 0.0, g.Config.Height), ("radius", 0.0, 2 * Math.Max(g.Config.Width, g.Config.Height)) })
-        {
-            if (request.Query[name].FirstOrDefault() is not { } text) continue;
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-                return Error(400, ErrorCodes.InvalidType, $"'{name}' must be a number.", name);
-            if (!double.IsFinite(v)) return Error(400, ErrorCodes.NotFinite, $"'{name}' must be finite.", name);
-            if (v < min || v > max) return Error(400, ErrorCodes.OutOfRange, $"'{name}' must be within [{min}, {max}].", name);
-            if (name == "x") x = v; else if (name == "y") y = v; else radius = v;
-        }
-        if ((x, y, radius) is not (null, null, null) && (x is null || y is null || radius is null))
-            return Error(400, ErrorCodes.MissingField, "'x', 'y' and 'radius' go together.");
+        if (QueryDisc(request, (0.0, g.Config.Width), (0.0, g.Config.Height), 2 * Math.Max(g.Config.Width, g.Config.Height),
+                out double? x, out double? y, out double? radius) is { } bad)
+            return bad;
 
         int cx0 = 0, cx1 = g.CellsX - 1, cy0 = 0, cy1 = g.CellsY - 1;
         if (radius is { } r)
@@ -271,18 +277,9 @@ public static partial class RestEndpoints
         var range = TimeRange(request, TimeSpan.FromHours(1));
         if (range.Error is { } invalid) return invalid;
         DateTime from = range.From, to = range.To;
-        double? x = null, y = null, radius = null;
-        foreach (var (name, min) in new[] { ("x", -MaxCoordinate), ("y", -MaxCoordinate), ("radius", 0.0) })
-        {
-            if (request.Query[name].FirstOrDefault() is not { } text) continue;
-            if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-                return Error(400, ErrorCodes.InvalidType, $"'{name}' must be a number.", name);
-            if (!double.IsFinite(v)) return Error(400, ErrorCodes.NotFinite, $"'{name}' must be finite.", name);
-            if (v < min || v > MaxCoordinate) return Error(400, ErrorCodes.OutOfRange, $"'{name}' must be within [{min}, {MaxCoordinate}].", name);
-            if (name == "x") x = v; else if (name == "y") y = v; else radius = v;
-        }
-        if ((x, y, radius) is not (null, null, null) && (x is null || y is null || radius is null))
-            return Error(400, ErrorCodes.MissingField, "'x', 'y' and 'radius' go together.");
+        if (QueryDisc(request, (-MaxCoordinate, MaxCoordinate), (-MaxCoordinate, MaxCoordinate), MaxCoordinate,
+                out double? x, out double? y, out double? radius) is { } bad)
+            return bad;
         int limit = MaxEvents;
         if (request.Query["limit"].FirstOrDefault() is { } limitText)
         {

@@ -321,17 +321,7 @@ public sealed partial class ClientSession(
             }
             case ConsciousnessEventMessage m:
             {
-                var e = new SpaceEvent
-                {
-                    EventId = Guid.NewGuid(),
-                    UserId = UserId,
-                    EventType = m.EventType,
-                    DataJson = m.DataJson,
-                    X = m.X,
-                    Y = m.Y,
-                    Resonance = m.Resonance,
-                    TimestampUtc = DateTime.UtcNow,
-                };
+                var e = m.ToSpaceEvent(Guid.NewGuid(), UserId);
                 try
                 {
                     await events.WriteAsync(new EventRecord(Space, e), _abort.Token);
