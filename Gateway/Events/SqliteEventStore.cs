@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
 using Resonance.Grains;
+using Resonance.Grains.Hosting.Storage;
 
 namespace Resonance.Gateway.Events;
 
@@ -8,7 +9,8 @@ namespace Resonance.Gateway.Events;
 /// </summary>
 public sealed class SqliteEventStore(string path) : IEventStore
 {
-    private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
+    // Connections open with synchronous=FULL (and a busy timeout), like the grain storage's.
+    private readonly SqliteDataSource _source = new(new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString());
 
     public async Task InitializeAsync(CancellationToken cancellationToken)
     {
@@ -35,15 +37,8 @@ public sealed class SqliteEventStore(string path) : IEventStore
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
-        await pragma.ExecuteNonQueryAsync(cancellationToken);
-        return connection;
-    }
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken) =>
+        (SqliteConnection)await _source.OpenConnectionAsync(cancellationToken);
 
     public async Task AppendAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
     {

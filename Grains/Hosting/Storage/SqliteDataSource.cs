@@ -5,9 +5,9 @@ namespace Resonance.Grains.Hosting.Storage;
 
 /// <summary>
 /// A <see cref="DbDataSource"/> over Microsoft.Data.Sqlite (which has none of its own), so both dialects share one code
-/// path. Each connection asks for full synchronisation: a written grain state survives a crash.
+/// path. Each connection asks for full synchronisation: a written grain state (or event) survives a crash.
 /// </summary>
-internal sealed class SqliteDataSource(string connectionString) : DbDataSource
+public sealed class SqliteDataSource(string connectionString) : DbDataSource
 {
     public override string ConnectionString => connectionString;
 
