@@ -40,8 +40,10 @@ public sealed class StaleParticipantTests(ShortStaleClusterFixture fixture) : IC
             var reference = ReferenceField.NodeSum(geometry.Grid, geometry.Kernel, [new FieldSource(20, 20, 0.5, 1)]);
             await Eventually.Until(() => FieldSnapshot.Assemble(grains, space, geometry),
                 f => FieldSnapshot.MaxAbsDiff(f, reference) <= 1e-9, what: "the silent participant's footprint left the field");
-            Assert.False((await silent.GetSnapshot())!.Live);
-            Assert.True((await alive.GetSnapshot())!.Live);
+            // The silent node left by itself; a participant that left deactivates (participants are not persisted), so its
+            // snapshot is either gone or no longer live, depending on whether the deactivation has happened yet.
+            Assert.False((await silent.GetSnapshot())?.Live ?? false);
+            Assert.True((await alive.GetSnapshot())?.Live);
         }
         finally
         {
