@@ -9,6 +9,12 @@ public interface INodeGrain : IGrainWithGuidKey
     /// <summary>Keeps a participant alive without changing it.</summary>
     Task Touch();
 
+    /// <summary>
+    /// Applies one gateway command for this participant in <paramref name="space"/> (see <see cref="ParticipantCommand"/>
+    /// for the order). Throws ArgumentException or InvalidOperationException on an invalid update.
+    /// </summary>
+    Task Apply(string space, ParticipantCommand command);
+
     /// <summary>Creates or updates a memory node owned by <see cref="MemoryUpdate.Owner"/>.</summary>
     Task<NodeSnapshot> Crystallize(string space, MemoryUpdate update);
 

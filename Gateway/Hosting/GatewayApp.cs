@@ -62,7 +62,10 @@ public static class GatewayApp
         }
 
         builder.Services.AddSingleton<GatewayCounters>();
+        builder.Services.AddSingleton<ServerStall>();
         builder.Services.AddSingleton<SpaceHubRegistry>();
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(
+            o => o.UnsafePreferInlineScheduling = gateway.InlineSocketScheduling);
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;

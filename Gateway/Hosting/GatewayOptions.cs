@@ -46,4 +46,17 @@ public sealed class GatewayOptions
 
     /// <summary>Where the embedded default keeps its SQLite event store (relative to the working directory).</summary>
     public string DataDirectory { get; set; } = "data";
+
+    /// <summary>How often a space's coalesced participant streams go to the cluster (one call per space per flush).</summary>
+    public TimeSpan IngestFlushInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>A space hub without sessions or REST use for this long is released (it stops observing the space).</summary>
+    public TimeSpan HubIdleRelease { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Run socket continuations inline on Kestrel's I/O threads instead of queueing them (Kestrel's
+    /// <c>UnsafePreferInlineScheduling</c>): a broadcast's write then reaches the socket on the writing thread, without a
+    /// hop per message. The gateway's handlers never block, which is what makes this safe here.
+    /// </summary>
+    public bool InlineSocketScheduling { get; set; } = true;
 }

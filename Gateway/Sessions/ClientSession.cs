@@ -10,160 +10,254 @@ using Resonance.Grains;
 namespace Resonance.Gateway.Sessions;
 
 /// <summary>
-/// One WebSocket client: a receive loop that validates and applies its messages one at a time, and a send loop that
-/// drains its bounded <see cref="SendQueue"/>. Bad input is answered with <c>error</c> and changes nothing; only the
-/// rate budgets, an idle timeout or a client too slow for its replies end the session from this side.
+/// One WebSocket client: a receive loop that validates and applies its messages one at a time, and a
+/// <see cref="SessionWriter"/> for everything it is sent. Stream updates, keep-alives and the final leave go to the
+/// space's <see cref="ParticipantBatcher"/> through slots of this session (latest wins), never as a grain call per message.
+/// Bad input is answered with <c>error</c> and changes nothing; only the rate budgets, an idle timeout or a client too
+/// slow for its replies end the session from this side.
 /// </summary>
-public sealed partial class ClientSession(
-    WebSocket socket,
-    Guid userId,
-    SpaceHub hub,
-    (double X, double Y)? initialPosition,
-    IGrainFactory grains,
-    EventWriter events,
-    GatewayOptions options,
-    GatewayCounters counters,
-    ILogger logger)
+public sealed partial class ClientSession
 {
-    private readonly SendQueue _queue = new(options.DroppableQueueLength, options.ReliableQueueLength);
-    private readonly RateBudget _messages = new(options.MaxMessagesPerSecond, 2 * options.MaxMessagesPerSecond);
-    private readonly RateBudget _errors = new(options.MaxErrorsPerMinute / 60.0, options.MaxErrorsPerMinute);
+    /// <summary>Most client messages are a few hundred bytes: a buffer this size serves them; larger ones rent one.</summary>
+    private const int SmallReceiveBuffer = 1024;
+
+    private readonly WebSocket _socket;
+    private readonly SessionWriter _writer;
+    private readonly SpaceHub _hub;
+    private readonly (double X, double Y)? _initialPosition;
+    private readonly IGrainFactory _grains;
+    private readonly EventWriter _events;
+    private readonly GatewayOptions _options;
+    private readonly GatewayCounters _counters;
+    private readonly ILogger _logger;
+    private readonly RateBudget _messages;
+    private readonly RateBudget _errors;
     private readonly CancellationTokenSource _abort = new();
+    private readonly Guid _sessionId = Guid.NewGuid();
     private FieldSubscription? _field;
     private bool _joined;
-    // harmonic_stream coalescing: at most one participant update in flight per session; newer ones replace the waiting one.
-    private readonly Lock _updateGate = new();
-    private ParticipantUpdate? _waitingUpdate;
-    private Task _updating = Task.CompletedTask;
-    private bool _pumping;
-    private readonly Guid _sessionId = Guid.NewGuid(); // guarded by _updateGate: true from a pump's start until it finds nothing waiting
-    private WebSocketCloseStatus? _closeStatus;
-    private string _closeReason = "";
+    private int _closeRequested;
+    // Broadcasts are offered only after connection_established went first.
+    private volatile bool _greeted;
     private Timer? _idleTimer;
 
-    public Guid UserId { get; } = userId;
-    public string Space => hub.Space;
+    // Participant slots, taken by the space's batcher (see TakeCommand).
+    private ParticipantUpdate? _streamSlot;
+    private int _touchSlot;
+    private volatile bool _leaving;
+    private int _queued;
+    private volatile bool _inBatch;
+    private readonly Lock _appliedGate = new();
+    private TaskCompletionSource? _applied;
+    private readonly TaskCompletionSource _left = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public ClientSession(WebSocket socket, SessionWriter writer, Guid userId, SpaceHub hub, (double X, double Y)? initialPosition,
+        IGrainFactory grains, EventWriter events, GatewayOptions options, GatewayCounters counters, ServerStall stall, ILogger logger)
+    {
+        _socket = socket;
+        _writer = writer;
+        _hub = hub;
+        _initialPosition = initialPosition;
+        _grains = grains;
+        _events = events;
+        _options = options;
+        _counters = counters;
+        _logger = logger;
+        UserId = userId;
+        // A burst that only piled up while this server was stalled is not the client's doing: the message budget grows
+        // by what the client could have sent during the stall.
+        _messages = new RateBudget(options.MaxMessagesPerSecond, 2 * options.MaxMessagesPerSecond, stall);
+        _errors = new RateBudget(options.MaxErrorsPerMinute / 60.0, options.MaxErrorsPerMinute);
+        _writer.Failed = _ => _abort.Cancel();
+        _writer.Written = m => counters.MessageOut(m.Type, m.EnqueuedTimestamp);
+    }
+
+    public Guid UserId { get; }
+    public string Space => _hub.Space;
     public FieldSubscription? Field => Volatile.Read(ref _field);
 
-    /// <summary>Frame pacing, owned by the hub's frame loop.</summary>
+    /// <summary>Frame pacing, owned by the hub's frame pump.</summary>
     public long NextFrameDueMs;
     public uint FrameSeq;
     public (long Mirror, long Seq) LastFrameVersion = (-1, -1);
 
-    public long Dropped => _queue.Dropped;
+    public long Dropped => _writer.Dropped;
 
     public void SetField(FieldSubscription? subscription)
     {
         NextFrameDueMs = 0;
         LastFrameVersion = (-1, -1);
         Volatile.Write(ref _field, subscription);
+        _hub.FieldChanged(this, subscription is not null);
     }
 
-    public void SendDroppable(OutboundMessage message)
+    /// <summary>The space's latest <c>resonance_update</c> (one framed message shared by every session).</summary>
+    public void OfferUpdate(OutboundMessage message)
     {
-        if (!_queue.EnqueueDroppable(message)) counters.FrameDropped();
+        if (_greeted && !_writer.OfferUpdate(message)) _counters.FrameDropped();
+    }
+
+    public void OfferFrame(OutboundMessage message)
+    {
+        if (_greeted && !_writer.OfferFrame(message)) _counters.FrameDropped();
+    }
+
+    public void SendRelayed(OutboundMessage message)
+    {
+        if (_greeted && !_writer.EnqueueRelayed(message)) _counters.FrameDropped();
     }
 
     public void SendReliable(OutboundMessage message)
     {
-        if (!_queue.EnqueueReliable(message))
+        if (!_writer.EnqueueReliable(message))
         {
             LogTooSlow(UserId, Space);
-            RequestClose((WebSocketCloseStatus)1013, "client too slow");
+            _writer.Close();
+            _abort.Cancel();
         }
     }
 
-    private void Reply(byte[] payload, string type) =>
-        SendReliable(new OutboundMessage(payload, WebSocketMessageType.Text, type, System.Diagnostics.Stopwatch.GetTimestamp()));
+    private void Reply(byte[] payload, string type) => SendReliable(OutboundMessage.Text(payload, type));
 
-    /// <summary>Closes after the queued messages went out (the send loop sends the close frame).</summary>
+    /// <summary>Sends a close frame after what is already queued; the peer's answer ends the receive loop.</summary>
     public void RequestClose(WebSocketCloseStatus status, string reason)
     {
-        lock (_queue)
-        {
-            if (_closeStatus is not null) return;
-            _closeStatus = status;
-            _closeReason = reason;
-        }
-        _queue.Complete();
+        if (Interlocked.Exchange(ref _closeRequested, 1) != 0) return;
+        _ = CloseOutputAsync(status, reason);
         // A peer that never answers the close frame is cut off.
-        _abort.CancelAfter(TimeSpan.FromSeconds(5));
-    }
-
-    public async Task RunAsync(CancellationToken stopping)
-    {
-        using var stop = stopping.Register(() => RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
-        counters.SessionOpened();
-        hub.Add(this);
-        _idleTimer = new Timer(_ => OnIdle(), null, options.IdleTimeout, Timeout.InfiniteTimeSpan);
-        Reply(ServerMessages.ConnectionEstablished(UserId, Space, hub.Geometry.Config, hub.Latest), "connection_established");
-        var sending = SendLoop();
         try
         {
-            await ReceiveLoop();
+            _abort.CancelAfter(TimeSpan.FromSeconds(5));
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException)
+        catch (ObjectDisposedException)
         {
-            // The peer vanished or was cut off; nothing to answer.
-        }
-        finally
-        {
-            hub.Remove(this);
-            await _idleTimer.DisposeAsync();
-            RequestClose(WebSocketCloseStatus.NormalClosure, "bye");
-            await sending;
-            await LeaveAsync();
-            counters.SessionClosed();
-            _abort.Dispose();
         }
     }
 
-    private void OnIdle()
-    {
-        LogIdle(UserId, Space, options.IdleTimeout.TotalSeconds);
-        RequestClose(WebSocketCloseStatus.NormalClosure, "idle timeout");
-    }
-
-    private async Task LeaveAsync()
-    {
-        if (!_joined) return;
-        try
-        {
-            // The last streamed state must land before the removal, or it would bring the participant back.
-            Task updating;
-            lock (_updateGate) updating = _updating;
-            await updating;
-            await grains.GetGrain<INodeGrain>(UserId).Leave(_sessionId);
-        }
-        catch (Exception e)
-        {
-            // The participant still goes stale and is dropped by its cells.
-            LogLeaveFailed(UserId, e);
-        }
-    }
-
-    private async Task SendLoop()
+    private async Task CloseOutputAsync(WebSocketCloseStatus status, string reason)
     {
         try
         {
-            while (await _queue.DequeueAsync(_abort.Token) is { } message)
-            {
-                await socket.SendAsync(message.Payload, message.Kind, endOfMessage: true, _abort.Token);
-                counters.MessageOut(message.Type, message.EnqueuedTimestamp);
-            }
-            if (socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
-                await socket.CloseOutputAsync(_closeStatus ?? WebSocketCloseStatus.NormalClosure, _closeReason, _abort.Token);
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+                await _socket.CloseOutputAsync(status, reason, _abort.Token);
         }
-        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or ObjectDisposedException or IOException)
         {
             _abort.Cancel();
         }
     }
 
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        using var stop = stopping.Register(() => RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
+        _counters.SessionOpened();
+        _idleTimer = new Timer(_ => OnIdle(), null, _options.IdleTimeout, Timeout.InfiniteTimeSpan);
+        Reply(ServerMessages.ConnectionEstablished(UserId, Space, _hub.Geometry.Config, _hub.Latest), "connection_established");
+        _greeted = true;
+        try
+        {
+            await ReceiveLoop();
+            // The peer closed first: answer its close frame.
+            RequestClose(WebSocketCloseStatus.NormalClosure, "bye");
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException)
+        {
+            // The peer vanished or was cut off; nothing to answer.
+        }
+        finally
+        {
+            _writer.Close();
+            await _idleTimer.DisposeAsync();
+            // Still a member of the hub while leaving: the hub's batcher carries the leave.
+            await LeaveAsync();
+            _hub.Remove(this);
+            _counters.SessionClosed();
+        }
+    }
+
+    private void OnIdle()
+    {
+        LogIdle(UserId, Space, _options.IdleTimeout.TotalSeconds);
+        RequestClose(WebSocketCloseStatus.NormalClosure, "idle timeout");
+    }
+
+    // -----------------------------------------------------------------------------------------------------------------
+    // Participant slots (the batcher's side)
+
+    private void QueueForBatch()
+    {
+        if (Interlocked.Exchange(ref _queued, 1) == 0) _hub.Batcher.Enqueue(this);
+    }
+
+    /// <summary>Takes what this session has for its participant since the last batch; false when nothing.</summary>
+    public bool TakeCommand(out ParticipantCommand command)
+    {
+        Volatile.Write(ref _queued, 0);
+        var update = Interlocked.Exchange(ref _streamSlot, null);
+        bool touch = Interlocked.Exchange(ref _touchSlot, 0) == 1;
+        bool leaving = _leaving;
+        command = new ParticipantCommand(UserId, update, touch && update is null, leaving ? _sessionId : null);
+        bool any = update is not null || touch || leaving;
+        if (any) _inBatch = true;
+        return any;
+    }
+
+    /// <summary>Puts a taken command back (it waits for the next batch); a newer update stays.</summary>
+    public void Untake(in ParticipantCommand command)
+    {
+        if (command.Update is { } update) Interlocked.CompareExchange(ref _streamSlot, update, null);
+        if (command.Touch) Volatile.Write(ref _touchSlot, 1);
+        _inBatch = false;
+    }
+
+    public void BatchApplied(in ParticipantCommand command, ParticipantFailure? failure)
+    {
+        _inBatch = false;
+        if (!HasPendingCommand)
+        {
+            TaskCompletionSource? waiter;
+            lock (_appliedGate) (waiter, _applied) = (_applied, null);
+            waiter?.TrySetResult();
+        }
+        if (command.LeaveSession is not null)
+        {
+            _left.TrySetResult();
+            return;
+        }
+        if (failure is not { } f) return;
+        if (f.Invalid) Fail(ErrorCodes.InvalidValue, f.Message, null, MessageTypes.HarmonicStream);
+        else
+        {
+            LogStreamFailed(UserId, f.Message);
+            Fail(ErrorCodes.Unavailable, "The cluster could not apply the stream update; it will apply the next one.", null, MessageTypes.HarmonicStream);
+        }
+    }
+
+    /// <summary>The batch did not reach the cluster: the command is queued again (a newer update replaces it).</summary>
+    public void BatchFailed(in ParticipantCommand command)
+    {
+        Untake(command);
+        QueueForBatch();
+    }
+
+    private async Task LeaveAsync()
+    {
+        if (!_joined) return;
+        _leaving = true;
+        QueueForBatch();
+        // Bounded: the participant still goes stale and is dropped by its cells if the cluster never takes the leave.
+        var done = await Task.WhenAny(_left.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+        if (done != _left.Task) LogLeaveTimedOut(UserId);
+    }
+
+    // -----------------------------------------------------------------------------------------------------------------
+    // Receiving
+
     private async Task ReceiveLoop()
     {
-        int limit = options.MaxMessageBytes;
-        byte[] buffer = ArrayPool<byte>.Shared.Rent(limit + 1);
+        int limit = _options.MaxMessageBytes;
+        byte[] small = new byte[Math.Min(SmallReceiveBuffer, limit + 1)];
+        byte[] buffer = small;
         try
         {
             while (true)
@@ -173,9 +267,17 @@ public sealed partial class ClientSession(
                 ValueWebSocketReceiveResult result;
                 do
                 {
-                    // Past the limit, keep reading into the spare tail only to find the end of the message.
-                    var target = oversize ? buffer.AsMemory(limit) : buffer.AsMemory(length, limit + 1 - length);
-                    result = await socket.ReceiveAsync(target, _abort.Token);
+                    if (!oversize && length == buffer.Length)
+                    {
+                        // A long message: move to a pooled buffer of the full limit (plus one byte to notice excess).
+                        var larger = ArrayPool<byte>.Shared.Rent(limit + 1);
+                        buffer.AsSpan(0, length).CopyTo(larger);
+                        if (!ReferenceEquals(buffer, small)) ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = larger;
+                    }
+                    // Past the limit, keep reading over the buffer only to find the end of the message.
+                    var target = oversize ? buffer.AsMemory() : buffer.AsMemory(length, Math.Min(buffer.Length, limit + 1) - length);
+                    result = await _socket.ReceiveAsync(target, _abort.Token);
                     if (result.MessageType == WebSocketMessageType.Close) return;
                     if (!oversize)
                     {
@@ -184,42 +286,53 @@ public sealed partial class ClientSession(
                     }
                 } while (!result.EndOfMessage);
 
-                if (_closeStatus is not null) continue; // closing: read until the peer's close, apply nothing more
-                _idleTimer?.Change(options.IdleTimeout, Timeout.InfiniteTimeSpan);
-                if (!_messages.TryTake())
+                try
                 {
-                    Fail(ErrorCodes.RateLimited, $"More than {options.MaxMessagesPerSecond} messages per second.", null, null);
-                    RequestClose(WebSocketCloseStatus.PolicyViolation, "message rate exceeded");
-                    continue;
+                    if (Volatile.Read(ref _closeRequested) != 0) continue; // closing: read until the peer's close, apply nothing more
+                    _idleTimer?.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
+                    if (!_messages.TryTake())
+                    {
+                        Fail(ErrorCodes.RateLimited, $"More than {_options.MaxMessagesPerSecond} messages per second.", null, null);
+                        RequestClose(WebSocketCloseStatus.PolicyViolation, "message rate exceeded");
+                        continue;
+                    }
+                    if (result.MessageType == WebSocketMessageType.Binary)
+                    {
+                        Fail(ErrorCodes.BinaryNotSupported, "Binary messages are not accepted; send JSON text.", null, null);
+                        continue;
+                    }
+                    if (oversize)
+                    {
+                        Fail(ErrorCodes.MessageTooLarge, $"Messages are limited to {limit} bytes.", null, null);
+                        continue;
+                    }
+                    if (await HandleAsync(buffer.AsMemory(0, length))) return;
                 }
-                if (result.MessageType == WebSocketMessageType.Binary)
+                finally
                 {
-                    Fail(ErrorCodes.BinaryNotSupported, "Binary messages are not accepted; send JSON text.", null, null);
-                    continue;
+                    if (!ReferenceEquals(buffer, small))
+                    {
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        buffer = small;
+                    }
                 }
-                if (oversize)
-                {
-                    Fail(ErrorCodes.MessageTooLarge, $"Messages are limited to {limit} bytes.", null, null);
-                    continue;
-                }
-                if (await HandleAsync(buffer.AsMemory(0, length))) return;
             }
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (!ReferenceEquals(buffer, small)) ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
-    /// <summary>Answers an error; a client over its error budget is closed with 1008.</summary>
+    /// <summary>Answers an error; a client over its error budget is closed with 1008. The server's own failures are never charged.</summary>
     private void Fail(string code, string message, string? field, string? type)
     {
-        counters.Error(code);
+        _counters.Error(code);
         Reply(ServerMessages.Error(code, message, field, type), "error");
         if (code != ErrorCodes.Unavailable && code != ErrorCodes.RateLimited && !_errors.TryTake())
         {
-            counters.Error(ErrorCodes.RateLimited);
-            Reply(ServerMessages.Error(ErrorCodes.RateLimited, $"More than {options.MaxErrorsPerMinute} errors per minute."), "error");
+            _counters.Error(ErrorCodes.RateLimited);
+            Reply(ServerMessages.Error(ErrorCodes.RateLimited, $"More than {_options.MaxErrorsPerMinute} errors per minute."), "error");
             RequestClose(WebSocketCloseStatus.PolicyViolation, "error budget exceeded");
         }
     }
@@ -230,14 +343,14 @@ public sealed partial class ClientSession(
         ClientMessage message;
         try
         {
-            message = ClientMessageParser.Parse(utf8, hub.Geometry.Config);
+            message = ClientMessageParser.Parse(utf8, _hub.Geometry.Config);
         }
         catch (ProtocolException e)
         {
             Fail(e.Code, e.Message, e.Field, null);
             return false;
         }
-        counters.MessageIn(message.Type);
+        _counters.MessageIn(message.Type);
         try
         {
             return await ApplyAsync(message);
@@ -277,31 +390,30 @@ public sealed partial class ClientSession(
             case HarmonicStreamMessage m:
             {
                 var update = m.Update with { Session = _sessionId };
-                if (!_joined && update.X is null && initialPosition is { } p)
+                if (!_joined && update.X is null && _initialPosition is { } p)
                     update = update with { X = p.X, Y = p.Y };
-                // Only the latest state matters: the receive loop never waits on the grain for a stream update, so
-                // heartbeats and acks stay prompt when the cluster is busy, and a burst collapses into one call.
+                // Only the latest state matters: it waits in this session's slot for the space's next batch, so the
+                // receive loop never waits on the cluster and a burst collapses into one command.
                 _joined = true;
-                lock (_updateGate)
-                {
-                    _waitingUpdate = update;
-                    if (!_pumping)
-                    {
-                        _pumping = true;
-                        _updating = PumpUpdates();
-                    }
-                }
+                Volatile.Write(ref _streamSlot, update);
+                QueueForBatch();
                 return false;
             }
             case HeartbeatMessage m:
                 Reply(ServerMessages.HeartbeatAck(m.Timestamp), "heartbeat_ack");
-                if (_joined) await grains.GetGrain<INodeGrain>(UserId).Touch();
+                if (_joined)
+                {
+                    Volatile.Write(ref _touchSlot, 1);
+                    QueueForBatch();
+                }
                 return false;
             case QuantumEntangleMessage m:
             {
                 if (!_joined) throw new ProtocolException(ErrorCodes.NotJoined, "Send harmonic_stream first: only participants entangle.");
                 if (m.Target == UserId) throw new ProtocolException(ErrorCodes.InvalidValue, "A node cannot entangle with itself.", "entanglementTarget");
-                var node = grains.GetGrain<INodeGrain>(UserId);
+                // The participant must exist before it can ask: the batch holding its first update goes first.
+                await WhenAppliedAsync();
+                var node = _grains.GetGrain<INodeGrain>(UserId);
                 if (m.Break)
                 {
                     await node.BreakEntanglement(m.Target);
@@ -315,7 +427,7 @@ public sealed partial class ClientSession(
             case MemoryCrystallizeMessage m:
             {
                 var id = m.MemoryId ?? Guid.NewGuid();
-                var node = await grains.GetGrain<INodeGrain>(id).Crystallize(Space, m.Update with { Owner = UserId });
+                var node = await _grains.GetGrain<INodeGrain>(id).Crystallize(Space, m.Update with { Owner = UserId });
                 Reply(ServerMessages.MemoryCrystallized(node), "memory_crystallized");
                 return false;
             }
@@ -324,7 +436,7 @@ public sealed partial class ClientSession(
                 var e = m.ToSpaceEvent(Guid.NewGuid(), UserId);
                 try
                 {
-                    await events.WriteAsync(new EventRecord(Space, e), _abort.Token);
+                    await _events.WriteAsync(new EventRecord(Space, e), _abort.Token);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -332,11 +444,11 @@ public sealed partial class ClientSession(
                     throw new ProtocolException(ErrorCodes.Unavailable, "The event could not be stored; retry.");
                 }
                 if (m.AckId is { } ackId) Reply(ServerMessages.Ack(ackId, e.EventId), "ack");
-                hub.Relay(e);
+                _hub.Relay(e);
                 return false;
             }
             case SubscribeFieldMessage m:
-                await hub.EnsureCellsAsync(m.Subscription, TimeSpan.Zero);
+                await _hub.EnsureCellsAsync(m.Subscription, TimeSpan.Zero);
                 Reply(ServerMessages.FieldSubscribed(m.Subscription), "field_subscribed");
                 SetField(m.Subscription);
                 return false;
@@ -351,41 +463,20 @@ public sealed partial class ClientSession(
         }
     }
 
-    /// <summary>Sends the waiting participant update, then the next one that arrived meanwhile, until none waits.</summary>
-    private async Task PumpUpdates()
+    /// <summary>True while this session has a participant command not yet taken or not yet answered.</summary>
+    private bool HasPendingCommand => _inBatch || Volatile.Read(ref _queued) == 1 || Volatile.Read(ref _streamSlot) is not null;
+
+    /// <summary>Waits (bounded) until the stream updates sent so far are applied, e.g. before asking to entangle.</summary>
+    private async Task WhenAppliedAsync()
     {
-        await Task.Yield();
-        while (true)
+        Task wait;
+        lock (_appliedGate)
         {
-            ParticipantUpdate? update;
-            lock (_updateGate)
-            {
-                update = _waitingUpdate;
-                _waitingUpdate = null;
-                if (update is null)
-                {
-                    _pumping = false; // under the same lock a new update checks: it starts the next pump
-                    return;
-                }
-            }
-            try
-            {
-                await grains.GetGrain<INodeGrain>(UserId).UpdateParticipant(Space, update);
-            }
-            catch (ArgumentException e)
-            {
-                Fail(ErrorCodes.InvalidValue, e.Message, null, MessageTypes.HarmonicStream);
-            }
-            catch (InvalidOperationException e)
-            {
-                Fail(ErrorCodes.InvalidValue, e.Message, null, MessageTypes.HarmonicStream);
-            }
-            catch (Exception e)
-            {
-                LogApplyFailed(MessageTypes.HarmonicStream, UserId, e);
-                Fail(ErrorCodes.Unavailable, "The cluster could not apply the stream update; it will apply the next one.", null, MessageTypes.HarmonicStream);
-            }
+            if (!HasPendingCommand) return;
+            wait = (_applied ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
+        _hub.Batcher.Flush();
+        await wait.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {UserId} in {Space} silent for {Seconds} s; closing")]
@@ -394,11 +485,14 @@ public sealed partial class ClientSession(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {UserId} in {Space} is too slow for its replies; closing")]
     private partial void LogTooSlow(Guid userId, string space);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Removing participant {UserId} failed")]
-    private partial void LogLeaveFailed(Guid userId, Exception exception);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The leave of participant {UserId} was not confirmed in time; its cells drop it once stale")]
+    private partial void LogLeaveTimedOut(Guid userId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Applying {Type} for {UserId} failed")]
     private partial void LogApplyFailed(string type, Guid userId, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The stream update of {UserId} failed in the cluster: {Reason}")]
+    private partial void LogStreamFailed(Guid userId, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Storing an event of {UserId} failed")]
     private partial void LogStoreFailed(Guid userId, Exception exception);

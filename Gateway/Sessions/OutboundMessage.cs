@@ -1,6 +1,21 @@
-using System.Net.WebSockets;
+using System.Diagnostics;
 
 namespace Resonance.Gateway.Sessions;
 
-/// <summary>One message waiting to go to a client. Payloads may be shared by many clients: never mutate them.</summary>
-public readonly record struct OutboundMessage(byte[] Payload, WebSocketMessageType Kind, string Type, long EnqueuedTimestamp);
+/// <summary>
+/// One message on its way to clients, already framed for the wire. A broadcast is one instance shared by every session
+/// of a space: never mutate <see cref="Frame"/>.
+/// </summary>
+public sealed class OutboundMessage(byte[] frame, string type, long enqueuedTimestamp)
+{
+    public byte[] Frame { get; } = frame;
+    public string Type { get; } = type;
+    /// <summary>Stopwatch timestamp of the moment the gateway had the message (for the delivery-latency histogram).</summary>
+    public long EnqueuedTimestamp { get; } = enqueuedTimestamp;
+
+    public static OutboundMessage Text(ReadOnlySpan<byte> utf8Json, string type) =>
+        new(WebSocketFrame.Frame(utf8Json, WebSocketFrame.OpText), type, Stopwatch.GetTimestamp());
+
+    public static OutboundMessage Binary(ReadOnlySpan<byte> payload, string type) =>
+        new(WebSocketFrame.Frame(payload, WebSocketFrame.OpBinary), type, Stopwatch.GetTimestamp());
+}

@@ -1,11 +1,16 @@
 namespace Resonance.Gateway.Sessions;
 
-/// <summary>A token bucket: <c>capacity</c> tokens, refilled at <c>perSecond</c>.</summary>
-public sealed class RateBudget(double perSecond, double capacity)
+/// <summary>
+/// A token bucket: <c>capacity</c> tokens, refilled at <c>perSecond</c>. With a <see cref="ServerStall"/>, the time this
+/// process was stalled is credited on top (the bucket may then exceed its capacity), since what a client sent meanwhile
+/// arrives at once when the server catches up.
+/// </summary>
+public sealed class RateBudget(double perSecond, double capacity, ServerStall? stall = null)
 {
     private readonly double _capacity = capacity;
     private double _tokens = capacity;
     private long _last = Environment.TickCount64;
+    private long _stallSeen = stall?.StalledMs ?? 0;
 
     private readonly Lock _lock = new();
 
@@ -17,8 +22,20 @@ public sealed class RateBudget(double perSecond, double capacity)
     private bool TryTakeLocked()
     {
         long now = Environment.TickCount64;
-        _tokens = Math.Min(_capacity, _tokens + (now - _last) / 1000.0 * perSecond);
+        double refill = (now - _last) / 1000.0 * perSecond;
+        // Refill up to the capacity, never cutting a stall credit back.
+        _tokens = Math.Max(_tokens, Math.Min(_capacity, _tokens + refill));
         _last = now;
+        if (stall is not null)
+        {
+            long stalled = stall.StalledMs;
+            if (stalled > _stallSeen)
+            {
+                // At most half a minute of stall is credited, so the bucket stays bounded.
+                _tokens = Math.Min(_tokens + (stalled - _stallSeen) / 1000.0 * perSecond, _capacity + 30 * perSecond);
+                _stallSeen = stalled;
+            }
+        }
         if (_tokens < 1) return false;
         _tokens -= 1;
         return true;

@@ -25,6 +25,7 @@ public static partial class WebSocketEndpoint
         EventWriter events,
         IOptions<GatewayOptions> options,
         GatewayCounters counters,
+        ServerStall stall,
         ILoggerFactory loggers,
         IHostApplicationLifetime lifetime)
     {
@@ -75,11 +76,24 @@ public static partial class WebSocketEndpoint
             position = (x, y);
         }
 
-        using var socket = await context.WebSockets.AcceptWebSocketAsync();
+        var o = options.Value;
+        SessionWriter? writer = null;
+        var accepted = await WebSocketHandshake.AcceptAsync(context, o.KeepAliveInterval, m => writer!.EnqueueReliable(m));
+        writer = new SessionWriter(accepted.Sink, o.DroppableQueueLength, o.ReliableQueueLength);
+        using var socket = accepted.Socket;
         var logger = loggers.CreateLogger<ClientSession>();
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = context.Connection.Id, ["UserId"] = userId, ["Space"] = space });
-        var session = new ClientSession(socket, userId, hub, position, grains, events, options.Value, counters, logger);
-        await session.RunAsync(lifetime.ApplicationStopping);
+        ClientSession? session = null;
+        try
+        {
+            await hubs.JoinAsync(space, h => session = new ClientSession(socket, writer, userId, h, position, grains, events, o, counters, stall, logger));
+        }
+        catch (Exception e)
+        {
+            LogHubFailed(loggers.CreateLogger(typeof(WebSocketEndpoint)), space, e);
+            return;
+        }
+        await session!.RunAsync(lifetime.ApplicationStopping);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Opening space {Space} failed")]

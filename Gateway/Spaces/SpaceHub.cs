@@ -13,22 +13,30 @@ namespace Resonance.Gateway.Spaces;
 /// <summary>
 /// One space as this gateway process sees it. It is the process's single observer of the space grain and of the cells
 /// its clients look at, and fans what they publish out to its own sessions: every tick's <c>resonance_update</c>
-/// (serialised once), entanglement notices to the two clients concerned, relayed events, and field frames composed from
-/// a local mirror of the cells' tiles at each client's own viewport and rate. Subscriptions are renewed periodically and
-/// at once when ticks stop arriving (a silo restart loses them).
+/// (serialised and framed once, the same bytes written to every session), entanglement notices to the two clients
+/// concerned, relayed events, and field frames composed from a local mirror of the cells' tiles at each client's own
+/// viewport and rate. Its sessions' participant streams go to the cluster through its <see cref="ParticipantBatcher"/>.
+/// It does no work of its own: the registry's one pump drives every hub (<see cref="Pump"/>), and a hub without sessions
+/// is released. Subscriptions are renewed periodically and at once when ticks stop arriving (a silo restart loses them).
 /// </summary>
 public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDisposable
 {
     private readonly IGrainFactory _grains;
     private readonly GatewayOptions _options;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<ClientSession, byte> _sessions = new();
+    private readonly SessionSet _sessions = new();
+    private readonly ConcurrentDictionary<ClientSession, byte> _viewers = new();
     private readonly ConcurrentDictionary<Guid, ClientSession> _byUser = new();
-    private readonly CancellationTokenSource _stop = new();
     private readonly ISpaceObserver _spaceRef;
     private readonly IFieldObserver _fieldRef;
-    private readonly Task _refreshLoop;
-    private readonly Task _frameLoop;
+    private readonly GatewayCounters _counters;
+    private readonly Lock _lifetime = new();
+    private bool _retired;
+    private long _lastUsedMs = Environment.TickCount64;
+    private long _lastRefreshMs = Environment.TickCount64;
+    private long _lastIngestMs;
+    private long _lastFramesMs;
+    private int _refreshing;
 
     // Field mirror: the node sum over the whole grid, assembled from the tiles the cells publish.
     private readonly Lock _field = new();
@@ -46,24 +54,26 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
 
     public string Space { get; }
     public SpaceGeometry Geometry { get; }
+    public ParticipantBatcher Batcher { get; }
     public SpaceTick Latest => Volatile.Read(ref _latest);
     public int SessionCount => _sessions.Count;
     public long TicksReceived => Interlocked.Read(ref _ticksReceived);
     private long _ticksReceived;
     public long Resubscriptions { get; private set; }
 
-    public SpaceHub(string space, SpaceGeometry geometry, SpaceTick latest, IGrainFactory grains, GatewayOptions options, ILogger logger)
+    public SpaceHub(string space, SpaceGeometry geometry, SpaceTick latest, IGrainFactory grains, GatewayOptions options,
+        GatewayCounters counters, ILogger logger)
     {
         Space = space;
         Geometry = geometry;
         _latest = latest;
         _grains = grains;
         _options = options;
+        _counters = counters;
         _logger = logger;
+        Batcher = new ParticipantBatcher(space, grains, logger);
         _spaceRef = grains.CreateObjectReference<ISpaceObserver>(this);
         _fieldRef = grains.CreateObjectReference<IFieldObserver>(this);
-        _refreshLoop = Task.Run(RefreshLoop);
-        _frameLoop = Task.Run(FrameLoop);
     }
 
     public Task SubscribeAsync() => _grains.GetGrain<ISpaceGrain>(Space).Subscribe(_spaceRef);
@@ -71,16 +81,57 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     // ---------------------------------------------------------------------------------------------------------------
     // Sessions
 
-    public void Add(ClientSession session)
+    /// <summary>Adds a session unless this hub was released meanwhile (then the caller asks the registry again).</summary>
+    public bool TryAdd(ClientSession session)
     {
-        _sessions.TryAdd(session, 0);
-        _byUser[session.UserId] = session;
+        lock (_lifetime)
+        {
+            if (_retired) return false;
+            _sessions.Add(session);
+            _byUser[session.UserId] = session;
+            _lastUsedMs = Environment.TickCount64;
+            return true;
+        }
     }
 
     public void Remove(ClientSession session)
     {
-        _sessions.TryRemove(session, out _);
-        _byUser.TryRemove(new KeyValuePair<Guid, ClientSession>(session.UserId, session));
+        lock (_lifetime)
+        {
+            _sessions.Remove(session);
+            _viewers.TryRemove(session, out _);
+            _byUser.TryRemove(new KeyValuePair<Guid, ClientSession>(session.UserId, session));
+            _lastUsedMs = Environment.TickCount64;
+        }
+    }
+
+    /// <summary>A REST request used this hub: it is kept a while even without sessions.</summary>
+    public void MarkUsed() => Volatile.Write(ref _lastUsedMs, Environment.TickCount64);
+
+    /// <summary>A session started or stopped viewing the field (the frame pump visits only viewers).</summary>
+    public void FieldChanged(ClientSession session, bool viewing)
+    {
+        if (viewing) _viewers.TryAdd(session, 0);
+        else _viewers.TryRemove(session, out _);
+    }
+
+    /// <summary>
+    /// Marks the hub released when nobody used it for <paramref name="idleFor"/>: no session, no REST hold on a cell, no
+    /// participant command still in flight. A released hub accepts no session.
+    /// </summary>
+    public bool TryRetire(long nowMs, TimeSpan idleFor)
+    {
+        lock (_lifetime)
+        {
+            if (_retired) return true;
+            if (_sessions.Count > 0 || nowMs - Volatile.Read(ref _lastUsedMs) < idleFor.TotalMilliseconds) return false;
+            if (Batcher.HasWork || Batcher.InFlight) return false;
+            lock (_field)
+                foreach (var (_, until) in _cellHeldUntil)
+                    if (until > nowMs) return false;
+            _retired = true;
+            return true;
+        }
     }
 
     /// <summary>Starts (or replaces) a session's field subscription; the cells its viewport needs are subscribed first.</summary>
@@ -113,24 +164,43 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         Volatile.Write(ref _latest, tick);
         Interlocked.Increment(ref _ticksReceived);
         Volatile.Write(ref _lastTickAt, Environment.TickCount64);
-        long now = System.Diagnostics.Stopwatch.GetTimestamp();
 
-        var update = new OutboundMessage(ServerMessages.ResonanceUpdate(tick), WebSocketMessageType.Text, "resonance_update", now);
-        foreach (var (session, _) in _sessions) session.SendDroppable(update);
-
+        var sessions = _sessions.Snapshot();
+        if (sessions.Length > 0)
+        {
+            Broadcast(sessions, OutboundMessage.Text(ServerMessages.ResonanceUpdate(tick), "resonance_update"), static (s, m) => s.OfferUpdate(m));
+            foreach (var e in tick.Events)
+                Broadcast(sessions, OutboundMessage.Text(ServerMessages.ConsciousnessEvent(e), "consciousness_event"), static (s, m) => s.SendRelayed(m));
+        }
         foreach (var notice in tick.Notices)
         {
             if (_byUser.TryGetValue(notice.To, out var session))
-                session.SendReliable(new OutboundMessage(
-                    ServerMessages.QuantumEntanglement(notice.Partner, notice.Strength, notice.State), WebSocketMessageType.Text, "quantum_entanglement", now));
-        }
-
-        foreach (var e in tick.Events)
-        {
-            var relayed = new OutboundMessage(ServerMessages.ConsciousnessEvent(e), WebSocketMessageType.Text, "consciousness_event", now);
-            foreach (var (session, _) in _sessions) session.SendDroppable(relayed);
+                session.SendReliable(OutboundMessage.Text(
+                    ServerMessages.QuantumEntanglement(notice.Partner, notice.Strength, notice.State), "quantum_entanglement"));
         }
         return Task.CompletedTask;
+    }
+
+    /// <summary>Sessions a broadcast hands to one thread; more are split across the cores.</summary>
+    private const int BroadcastChunk = 1024;
+
+    /// <summary>
+    /// Offers one framed message to every session. Each offer writes at once when the session's connection takes it (a
+    /// non-blocking write), so a large space is split across the cores; a slow session only keeps the message waiting.
+    /// </summary>
+    private static void Broadcast(ClientSession[] sessions, OutboundMessage message, Action<ClientSession, OutboundMessage> offer)
+    {
+        int chunks = Math.Min(Environment.ProcessorCount, (sessions.Length + BroadcastChunk - 1) / BroadcastChunk);
+        if (chunks <= 1)
+        {
+            foreach (var s in sessions) offer(s, message);
+            return;
+        }
+        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        {
+            int from = (int)((long)sessions.Length * c / chunks), to = (int)((long)sessions.Length * (c + 1) / chunks);
+            for (int i = from; i < to; i++) offer(sessions[i], message);
+        });
     }
 
     public Task OnTile(TileFrame frame)
@@ -231,33 +301,40 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         return version;
     }
 
-    private async Task FrameLoop()
+    /// <summary>Frames go out at most at the fastest subscription rate clients may ask for.</summary>
+    private static readonly long FramePeriodMs = (long)(1000 / ClientMessageParser.MaxFrameRate);
+
+    /// <summary>
+    /// One turn of the registry's pump: the relay queue and the participant batch go to the cluster, viewers get their due
+    /// field frames, and subscriptions are renewed when due. Everything that has to wait on the cluster runs on without
+    /// holding up the pump.
+    /// </summary>
+    public void Pump(long nowMs)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1.0 / ClientMessageParser.MaxFrameRate));
-        try
+        FlushRelay();
+        if (nowMs - _lastIngestMs >= _options.IngestFlushInterval.TotalMilliseconds)
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
+            _lastIngestMs = nowMs;
+            Batcher.Flush();
+        }
+        if (!_viewers.IsEmpty && nowMs - _lastFramesMs >= FramePeriodMs - 2)
+        {
+            _lastFramesMs = nowMs;
+            foreach (var (session, _) in _viewers)
             {
-                FlushRelay();
-                long nowMs = Environment.TickCount64;
-                foreach (var (session, _) in _sessions)
+                var sub = session.Field;
+                if (sub is null || nowMs < session.NextFrameDueMs) continue;
+                try
                 {
-                    var sub = session.Field;
-                    if (sub is null || nowMs < session.NextFrameDueMs) continue;
-                    try
-                    {
-                        SendFrame(session, sub, nowMs);
-                    }
-                    catch (Exception e)
-                    {
-                        LogFrameFailed(Space, e);
-                    }
+                    SendFrame(session, sub, nowMs);
+                }
+                catch (Exception e)
+                {
+                    LogFrameFailed(Space, e);
                 }
             }
         }
-        catch (OperationCanceledException)
-        {
-        }
+        MaybeRefresh(nowMs);
     }
 
     private void SendFrame(ClientSession session, FieldSubscription sub, long nowMs)
@@ -294,36 +371,36 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         }
         // The client changed its subscription while this frame was made: drop it (and leave the new pacing alone).
         if (!ReferenceEquals(session.Field, sub)) return;
-        session.SendDroppable(new OutboundMessage(payload, sub.Format == FrameFormat.Json ? WebSocketMessageType.Text : WebSocketMessageType.Binary,
-            "field_frame", System.Diagnostics.Stopwatch.GetTimestamp()));
+        session.OfferFrame(sub.Format == FrameFormat.Json ? OutboundMessage.Text(payload, "field_frame") : OutboundMessage.Binary(payload, "field_frame"));
     }
 
     // ---------------------------------------------------------------------------------------------------------------
     // Subscription upkeep
 
-    private async Task RefreshLoop()
+    private void MaybeRefresh(long now)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
-        long lastRefresh = Environment.TickCount64;
+        bool silent = now - Volatile.Read(ref _lastTickAt) > _options.TickSilenceLimit.TotalMilliseconds;
+        if (!silent && now - _lastRefreshMs < _options.SubscriptionRefresh.TotalMilliseconds) return;
+        if (Interlocked.CompareExchange(ref _refreshing, 1, 0) != 0) return;
+        _lastRefreshMs = now;
+        if (silent)
+        {
+            Resubscriptions++;
+            LogResubscribing(Space, (now - Volatile.Read(ref _lastTickAt)) / 1000.0);
+            Volatile.Write(ref _lastTickAt, now); // one attempt per silence period
+        }
+        _ = RefreshThenRelease(silent);
+    }
+
+    private async Task RefreshThenRelease(bool afterSilence)
+    {
         try
         {
-            while (await timer.WaitForNextTickAsync(_stop.Token))
-            {
-                long now = Environment.TickCount64;
-                bool silent = now - Volatile.Read(ref _lastTickAt) > _options.TickSilenceLimit.TotalMilliseconds;
-                if (!silent && now - lastRefresh < _options.SubscriptionRefresh.TotalMilliseconds) continue;
-                lastRefresh = now;
-                if (silent)
-                {
-                    Resubscriptions++;
-                    LogResubscribing(Space, (now - Volatile.Read(ref _lastTickAt)) / 1000.0);
-                    Volatile.Write(ref _lastTickAt, now); // one attempt per silence period
-                }
-                await RefreshAsync(silent);
-            }
+            await RefreshAsync(afterSilence);
         }
-        catch (OperationCanceledException)
+        finally
         {
+            Volatile.Write(ref _refreshing, 0);
         }
     }
 
@@ -335,7 +412,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
             (int Cx, int Cy)[] keep, drop;
             long now = Environment.TickCount64;
             var viewed = new HashSet<(int, int)>();
-            foreach (var (session, _) in _sessions)
+            foreach (var (session, _) in _viewers)
                 if (session.Field is { } sub)
                     foreach (var c in CellsOf(sub)) viewed.Add(c);
             lock (_field)
@@ -370,17 +447,24 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         }
     }
 
+    /// <summary>Leaves the space and its cells (they may deactivate at once instead of waiting for the subscriptions to expire).</summary>
     public async ValueTask DisposeAsync()
     {
-        _stop.Cancel();
-        await Task.WhenAll(_refreshLoop, _frameLoop);
+        lock (_lifetime) _retired = true;
+        (int Cx, int Cy)[] cells;
+        lock (_field)
+        {
+            cells = [.. _subscribedCells];
+            _subscribedCells.Clear();
+        }
         try
         {
-            await _grains.GetGrain<ISpaceGrain>(Space).Unsubscribe(_spaceRef).WaitAsync(TimeSpan.FromSeconds(2));
+            await Task.WhenAll(cells.Select(c => _grains.GetGrain<ICellGrain>(CellKey.Format(Space, c.Cx, c.Cy)).UnsubscribeField(_fieldRef))
+                .Append(_grains.GetGrain<ISpaceGrain>(Space).Unsubscribe(_spaceRef))).WaitAsync(TimeSpan.FromSeconds(2));
         }
         catch (Exception)
         {
-            // Shutting down: the subscription expires on its own.
+            // Unreachable or shutting down: the subscriptions expire on their own.
         }
         _grains.DeleteObjectReference<ISpaceObserver>(_spaceRef);
         _grains.DeleteObjectReference<IFieldObserver>(_fieldRef);

@@ -93,6 +93,15 @@ public sealed class NodeGrain(
         }, new GrainTimerCreationOptions { DueTime = period, Period = period, KeepAlive = true });
     }
 
+    public Task Apply(string space, ParticipantCommand command)
+    {
+        // A session's leave is its last word and replaces its own update. A leave of another session is moot once this
+        // update makes the streaming session current (Leave ignores superseded sessions), so the update alone is applied.
+        if (command.Update is { } update && update.Session != command.LeaveSession) return UpdateParticipant(space, update);
+        if (command.LeaveSession is { } leaving) return Leave(leaving);
+        return command.Touch ? Touch() : Task.CompletedTask;
+    }
+
     public async Task Touch()
     {
         if (Current is not { Live: true, Kind: NodeKind.Participant } node) return;

@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+
+namespace Resonance.Gateway.Sessions;
+
+/// <summary>
+/// A client's outbound side: what is waiting for it, and the one writer that puts already-framed messages on its
+/// connection. Whoever enqueues also writes, inline, when nobody else is writing (a broadcast to many sessions costs one
+/// non-blocking write each, with no thread hop and no allocation); a write the connection cannot take at once finishes
+/// asynchronously and the writer keeps draining from there, so a slow client holds up only itself.
+/// <para>
+/// Waiting messages come in three kinds. <b>Reliable</b> ones (replies, errors, notices, control frames) keep their order
+/// and are never dropped: a client that lets too many pile up is too slow to serve (<see cref="EnqueueReliable"/> says
+/// so). <b>Latest-wins</b> ones have one slot each: a newer <c>resonance_update</c> or field frame replaces one not yet
+/// written. <b>Relayed events</b> keep the newest few. Reliable messages go first.
+/// </para>
+/// </summary>
+public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliableCapacity)
+{
+    private readonly ConcurrentQueue<OutboundMessage> _reliable = new();
+    private readonly ConcurrentQueue<OutboundMessage> _relayed = new();
+    private OutboundMessage? _update;
+    private OutboundMessage? _frame;
+    private int _reliableCount;
+    private int _relayedCount;
+    // 1 while one thread owns the sink (writing or waiting for a write to finish).
+    private int _writing;
+    private volatile bool _closed;
+    private long _dropped;
+    private long _written;
+
+    /// <summary>Called once when a write fails (the connection is gone); the session then ends.</summary>
+    public Action<Exception>? Failed { get; set; }
+
+    /// <summary>Called after each message reached the connection (counters, latency).</summary>
+    public Action<OutboundMessage>? Written { get; set; }
+
+    public long Dropped => Interlocked.Read(ref _dropped);
+    public long WrittenCount => Interlocked.Read(ref _written);
+    public bool IsClosed => _closed;
+    public int Pending => Volatile.Read(ref _reliableCount) + Volatile.Read(ref _relayedCount)
+        + (Volatile.Read(ref _update) is null ? 0 : 1) + (Volatile.Read(ref _frame) is null ? 0 : 1);
+
+    /// <summary>Queues a message that must not be dropped; false when the client has fallen too far behind.</summary>
+    public bool EnqueueReliable(OutboundMessage message)
+    {
+        if (_closed) return true;
+        if (Interlocked.Increment(ref _reliableCount) > reliableCapacity)
+        {
+            Interlocked.Decrement(ref _reliableCount);
+            return false;
+        }
+        _reliable.Enqueue(message);
+        Pump();
+        return true;
+    }
+
+    /// <summary>Replaces the waiting <c>resonance_update</c>; false when one was superseded unsent.</summary>
+    public bool OfferUpdate(OutboundMessage message) => Offer(ref _update, message);
+
+    /// <summary>Replaces the waiting field frame; false when one was superseded unsent.</summary>
+    public bool OfferFrame(OutboundMessage message) => Offer(ref _frame, message);
+
+    /// <summary>Queues a relayed event, dropping the oldest beyond the cap; false when one was dropped.</summary>
+    public bool EnqueueRelayed(OutboundMessage message)
+    {
+        if (_closed) return true;
+        bool dropped = false;
+        _relayed.Enqueue(message);
+        if (Interlocked.Increment(ref _relayedCount) > relayCapacity && _relayed.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref _relayedCount);
+            Interlocked.Increment(ref _dropped);
+            dropped = true;
+        }
+        Pump();
+        return !dropped;
+    }
+
+    /// <summary>Nothing more is accepted or written; what is still waiting is discarded.</summary>
+    public void Close() => _closed = true;
+
+    private bool Offer(ref OutboundMessage? slot, OutboundMessage message)
+    {
+        if (_closed) return true;
+        bool superseded = Interlocked.Exchange(ref slot, message) is not null;
+        if (superseded) Interlocked.Increment(ref _dropped);
+        Pump();
+        return !superseded;
+    }
+
+    /// <summary>Becomes the writer if nobody is, and writes until nothing waits or a write has to wait.</summary>
+    private void Pump()
+    {
+        while (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
+        {
+            if (!WriteAvailable()) return; // a write is pending: its continuation owns the sink now
+            Volatile.Write(ref _writing, 0);
+            // Something may have arrived after the last look and before the release: look again.
+            if (!HasWaiting()) return;
+        }
+    }
+
+    /// <summary>Writes waiting messages while the sink completes synchronously; false when a write went asynchronous.</summary>
+    private bool WriteAvailable()
+    {
+        while (!_closed && TryTake(out var message))
+        {
+            ValueTask write;
+            try
+            {
+                write = sink.WriteAsync(message.Frame);
+            }
+            catch (Exception e)
+            {
+                Fail(e);
+                return true;
+            }
+            if (!write.IsCompleted)
+            {
+                _ = FinishAsync(write, message);
+                return false;
+            }
+            if (!Completed(write, message)) return true;
+        }
+        return true;
+    }
+
+    private async Task FinishAsync(ValueTask write, OutboundMessage message)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            Volatile.Write(ref _writing, 0);
+            return;
+        }
+        AfterWrite(message);
+        if (!WriteAvailable()) return;
+        Volatile.Write(ref _writing, 0);
+        Pump();
+    }
+
+    private bool Completed(ValueTask write, OutboundMessage message)
+    {
+        try
+        {
+            write.GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            Fail(e);
+            return false;
+        }
+        AfterWrite(message);
+        return true;
+    }
+
+    private void AfterWrite(OutboundMessage message)
+    {
+        Interlocked.Increment(ref _written);
+        // Nothing may follow a close frame on the wire.
+        if (WebSocketFrame.IsClose(message.Frame)) _closed = true;
+        Written?.Invoke(message);
+    }
+
+    private void Fail(Exception e)
+    {
+        if (_closed) return;
+        _closed = true;
+        Failed?.Invoke(e);
+    }
+
+    private bool HasWaiting() => !_closed && (Volatile.Read(ref _reliableCount) > 0 || Volatile.Read(ref _update) is not null
+        || Volatile.Read(ref _relayedCount) > 0 || Volatile.Read(ref _frame) is not null);
+
+    private bool TryTake(out OutboundMessage message)
+    {
+        if (_reliable.TryDequeue(out message!))
+        {
+            Interlocked.Decrement(ref _reliableCount);
+            return true;
+        }
+        if (Interlocked.Exchange(ref _update, null) is { } update)
+        {
+            message = update;
+            return true;
+        }
+        if (_relayed.TryDequeue(out message!))
+        {
+            Interlocked.Decrement(ref _relayedCount);
+            return true;
+        }
+        if (Interlocked.Exchange(ref _frame, null) is { } frame)
+        {
+            message = frame;
+            return true;
+        }
+        message = null!;
+        return false;
+    }
+}

@@ -1,0 +1,50 @@
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Resonance.Gateway.Sessions;
+
+/// <summary>
+/// Accepts a WebSocket. An HTTP/1.1 upgrade is answered here (RFC 6455 section 4.2.2) so the session owns the raw
+/// connection and writes frames built once for all its clients; other requests (HTTP/2) go through ASP.NET Core's own
+/// WebSocket, with the payload sent per client.
+/// </summary>
+public static class WebSocketHandshake
+{
+    // RFC 6455 section 1.3: the GUID appended to the client's key.
+    private const string AcceptGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+    public static string AcceptKey(string clientKey)
+    {
+        Span<byte> hash = stackalloc byte[20];
+        SHA1.HashData(Encoding.ASCII.GetBytes(clientKey.Trim() + AcceptGuid), hash);
+        return Convert.ToBase64String(hash);
+    }
+
+    /// <summary>The session's protocol reader and where its frames go.</summary>
+    public sealed record Accepted(WebSocket Socket, IFrameSink Sink, ControlFrameStream? Control);
+
+    public static async Task<Accepted> AcceptAsync(HttpContext context, TimeSpan keepAlive, Func<OutboundMessage, bool> enqueueControl)
+    {
+        var upgrade = context.Features.Get<IHttpUpgradeFeature>();
+        string? key = context.Request.Headers.SecWebSocketKey;
+        if (upgrade is { IsUpgradableRequest: true } && !string.IsNullOrWhiteSpace(key))
+        {
+            context.Response.Headers.Connection = "Upgrade";
+            context.Response.Headers.Upgrade = "websocket";
+            context.Response.Headers.SecWebSocketAccept = AcceptKey(key);
+            var transport = await upgrade.UpgradeAsync();
+            var control = new ControlFrameStream(transport, enqueueControl);
+            var socket = WebSocket.CreateFromStream(control, new WebSocketCreationOptions
+            {
+                IsServer = true,
+                KeepAliveInterval = keepAlive,
+                KeepAliveTimeout = keepAlive * 2,
+            });
+            return new Accepted(socket, new StreamFrameSink(transport), control);
+        }
+        var ws = await context.WebSockets.AcceptWebSocketAsync();
+        return new Accepted(ws, new WebSocketFrameSink(ws), null);
+    }
+}
