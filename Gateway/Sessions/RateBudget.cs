@@ -5,11 +5,13 @@ namespace Resonance.Gateway.Sessions;
 /// process was stalled is credited on top (the bucket may then exceed its capacity), since what a client sent meanwhile
 /// arrives at once when the server catches up.
 /// </summary>
-public sealed class RateBudget(double perSecond, double capacity, ServerStall? stall = null)
+public sealed class RateBudget(double perSecond, double capacity, ServerStall? stall = null, Func<long>? clockMs = null)
 {
+    private static readonly Func<long> SystemClock = () => Environment.TickCount64;
+    private readonly Func<long> _clock = clockMs ?? SystemClock;
     private readonly double _capacity = capacity;
     private double _tokens = capacity;
-    private long _last = Environment.TickCount64;
+    private long _last = (clockMs ?? SystemClock)();
     private long _stallSeen = stall?.StalledMs ?? 0;
 
     private readonly Lock _lock = new();
@@ -21,7 +23,7 @@ public sealed class RateBudget(double perSecond, double capacity, ServerStall? s
 
     private bool TryTakeLocked()
     {
-        long now = Environment.TickCount64;
+        long now = _clock();
         double refill = (now - _last) / 1000.0 * perSecond;
         // Refill up to the capacity, never cutting a stall credit back.
         _tokens = Math.Max(_tokens, Math.Min(_capacity, _tokens + refill));

@@ -8,14 +8,19 @@ namespace Resonance.Gateway.Sessions;
 public sealed class ServerStall : IDisposable
 {
     private static readonly long Period = 50, Slack = 20;
-    private readonly Timer _timer;
+    private readonly Timer? _timer;
     private long _expectedAt;
     private long _stalledMs;
 
-    public ServerStall()
+    public ServerStall() : this(measure: true)
+    {
+    }
+
+    /// <param name="measure">False for a meter that only counts what <see cref="Add"/> reports (tests).</param>
+    public ServerStall(bool measure)
     {
         _expectedAt = Environment.TickCount64 + Period;
-        _timer = new Timer(_ => Sample(), null, Period, Period);
+        if (measure) _timer = new Timer(_ => Sample(), null, Period, Period);
     }
 
     /// <summary>Milliseconds this process has been stalled since it started (monotonic).</summary>
@@ -32,5 +37,5 @@ public sealed class ServerStall : IDisposable
     /// <summary>For tests: as if the process had been stalled this long.</summary>
     public void Add(TimeSpan stall) => Interlocked.Add(ref _stalledMs, (long)stall.TotalMilliseconds);
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose() => _timer?.Dispose();
 }
