@@ -16,9 +16,10 @@ const f = (v, d = 0) => (v === null || v === undefined || Number.isNaN(v) ? '-' 
 const ms = (v) => (v === null || v === undefined ? '-' : v >= 1000 ? (v / 1000).toFixed(2) + ' s' : v.toFixed(1) + ' ms');
 
 function cells(j) {
-  if (!j) return ['no run', '-', '-', '-', '-', '-', '-', '-', '-'];
+  if (!j) return ['no run', '-', '-', '-', '-', '-', '-', '-', '-', '-'];
   return [
     `${j.clients_connected}/${j.clients}`,
+    f(j.update_bytes_mean),
     ms(j.update_lag.p50_ms), ms(j.update_lag.p99_ms), ms(j.update_lag.max_ms),
     f(j.updates_delivered_percent, 1) + ' %',
     ms(j.heartbeat_rtt.p99_ms),
@@ -30,7 +31,7 @@ function cells(j) {
 const ratio = (a, b) => (a === null || b === null || a === undefined || b === undefined || b === 0 ? '-' : (a / b).toFixed(2));
 
 // One row per (N, run, server); the ratios sit on our row, against the peer run next to it.
-const header = ['N', 'run', 'server', 'connected', 'lag p50', 'lag p99', 'lag max', 'delivered', 'RTT p99',
+const header = ['N', 'run', 'server', 'connected', 'update bytes', 'lag p50', 'lag p99', 'lag max', 'delivered', 'RTT p99',
   'server CPU', 'server RSS', 'tool CPU', 'p99 lag ours/peer', 'delivered ours/peer'];
 const rows = [];
 const warnings = [];

@@ -5,7 +5,10 @@
 # port, and prints one table with both and the ratio ours/peer.
 #
 # usage: Tests/LoadTest/compare.sh [--clients "1000 5000 10000"] [--duration S] [--workload app-rate|mix]
-#                                  [--repeat K] [--out DIR] [--no-build]
+#                                  [--repeat K] [--out DIR] [--no-build] [--peer-pairs K]
+# The peer's update carries --peer-pairs phiHarmonics pairs so its size matches ours: 8 (~2 KB) under
+# the mix; under app-rate (0.5 Hz streams) no pairs phase-lock in our gateway and its update is
+# ~770 bytes, so the default there is 0. Each run's JSON has update_bytes_mean to check.
 set -euo pipefail
 
 clients="1000 5000 10000"
@@ -14,6 +17,7 @@ workload=app-rate
 repeat=1
 out=""
 build=1
+peer_pairs=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --clients) clients="$2"; shift 2 ;;
@@ -22,11 +26,13 @@ while [ $# -gt 0 ]; do
     --repeat) repeat="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
-    -h|--help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --peer-pairs) peer_pairs="$2"; shift 2 ;;
+    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "compare.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 
+[ -n "$peer_pairs" ] || { [ "$workload" = app-rate ] && peer_pairs=0 || peer_pairs=8; }
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
 command -v node >/dev/null || { echo "compare.sh: node is required (the reference peer and the table)" >&2; exit 127; }
@@ -91,7 +97,7 @@ run_one() {
       Resonance__Silo__Port="$(free_port)" Resonance__Silo__GatewayPort="$(free_port)" \
       dotnet "$gateway_dll" --urls "http://127.0.0.1:$port" >"$out/$tag.server.log" 2>&1 &
   else
-    "$root/Tests/LoadTest/peer/run.sh" "$port" >"$out/$tag.server.log" 2>&1 &
+    PEER_PAIRS="$peer_pairs" "$root/Tests/LoadTest/peer/run.sh" "$port" >"$out/$tag.server.log" 2>&1 &
   fi
   pid=$!
   started+=("$pid")

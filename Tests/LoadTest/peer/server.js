@@ -6,6 +6,8 @@
 // no field work, so it shows what pure fan-out of the same bytes costs on this machine.
 //
 // usage: node server.js PORT [HOST]   (HOST defaults to 127.0.0.1; PORT 0 picks a free port)
+// PEER_PAIRS=n sets the phiHarmonics pairs per update (default 8, ~2 KB: ours under the default mix;
+// under app-rate no pairs phase-lock in our gateway and its update is ~770 bytes: PEER_PAIRS=0).
 
 const http = require('http');
 const crypto = require('crypto');
@@ -15,7 +17,7 @@ const port = Number(process.argv[2] ?? 0);
 const host = process.argv[3] ?? '127.0.0.1';
 const TICK_MS = 100;
 const PEAKS = 8;   // Resonance:Field:PeaksPerTick
-const PAIRS = 8;   // Resonance:Field:PairsPerTick
+const PAIRS = Number(process.env.PEER_PAIRS ?? 8);   // Resonance:Field:PairsPerTick
 const PATHS = new Set(['/api/harmonic-ws', '/ws']);
 const CONFIG = {
   width: 30, height: 30, spacing: 1, kernel: 'exponential', cutoff: 10,
