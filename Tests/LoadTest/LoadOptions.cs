@@ -23,6 +23,23 @@ public sealed class LoadOptions
     public double ConnectTimeoutSeconds { get; set; } = 15;
     /// <summary>Scheduler threads issuing sends; null means one per core.</summary>
     public int? Senders { get; set; }
+    public Workload Workload { get; set; } = Workload.Mix;
+    /// <summary>Process id of the server under test: its CPU and RSS are sampled from /proc; null for none.</summary>
+    public int? ServerPid { get; set; }
+    /// <summary>resonance_updates each client should receive per second (the space's TickHz), for delivered %.</summary>
+    public double UpdateHz { get; set; } = 10;
+    /// <summary>Spread connections over local sources 127.0.0.1..127.0.0.N (more ephemeral ports); 1 = the OS default.</summary>
+    public int SourceAddresses { get; set; } = 1;
+
+    /// <summary>The app sends one harmonic_stream every 2 s.</summary>
+    public const double AppStreamHz = 0.5;
+    public const double AppHeartbeatSeconds = 10;
+
+    // The workload decides the send schedule; mix honours the per-message options, app-rate fixes the app's.
+    public double StreamMinHz => Workload == Workload.AppRate ? AppStreamHz : MinHz;
+    public double StreamMaxHz => Workload == Workload.AppRate ? AppStreamHz : MaxHz;
+    public double EffectiveHeartbeatSeconds => Workload == Workload.AppRate ? AppHeartbeatSeconds : HeartbeatSeconds;
+    public bool SendsEventsAndMemories => Workload == Workload.Mix;
 
     public double EffectiveRampSeconds => RampSeconds ?? Math.Min(10, DurationSeconds / 3);
 
@@ -58,6 +75,16 @@ public sealed class LoadOptions
           --memory-every S     mean gap between a client's memory_crystallize (default 120)
           --connect-timeout S  WebSocket handshake timeout (default 15)
           --senders K          scheduler threads issuing sends (default: one per core)
+          --workload W         mix (default): the rates above; app-rate: the existing app's steady rate,
+                               one harmonic_stream every 2 s and a heartbeat every 10 s per client,
+                               nothing else (--min-hz/--max-hz/--heartbeat/--event-every/--memory-every ignored)
+          --server-pid PID     sample that process's CPU (% of one core) and RSS from /proc during the run
+          --update-hz F        resonance_updates each client should get per second, for delivered % (default 10)
+          --source-addresses N spread connections over 127.0.0.1..127.0.0.N (more ephemeral ports; default 1)
+
+        Every run reports resonance_update lag (receive wall-clock ms minus the update's timestamp, measured
+        after the ramp), delivered vs expected updates, heartbeat RTT, tool and server CPU, errors and
+        disconnects, and warns when the tool itself falls behind.
 
         Exit code: 0 when at least one client connected, 1 when none did, 2 on bad arguments.
         """;
@@ -108,6 +135,14 @@ public sealed class LoadOptions
                     case "--memory-every": o.MemoryEverySeconds = Num(0.01, 1e9); break;
                     case "--connect-timeout": o.ConnectTimeoutSeconds = Num(0.1, 3600); break;
                     case "--senders": o.Senders = (int)Num(1, 256); break;
+                    case "--workload":
+                        string wl = Next();
+                        o.Workload = Workloads.TryParse(wl, out var w)
+                            ? w : throw new FormatException($"--workload must be one of {Workloads.Names}, got '{wl}'");
+                        break;
+                    case "--server-pid": o.ServerPid = (int)Num(1, int.MaxValue); break;
+                    case "--update-hz": o.UpdateHz = Num(0.01, 1000); break;
+                    case "--source-addresses": o.SourceAddresses = (int)Num(1, 254); break;
                     default: throw new FormatException($"unknown option '{a}'");
                 }
             }

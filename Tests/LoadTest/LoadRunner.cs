@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using System.Net.WebSockets;
 
 namespace Resonance.LoadTest;
@@ -33,16 +35,45 @@ public sealed class LoadRunner
         _progress = progress;
         var rng = new Random(options.Seed);
         _clients = new SimClient[options.Clients];
-        for (int i = 0; i < _clients.Length; i++) _clients[i] = new SimClient(i, rng, options.MinHz, options.MaxHz);
+        for (int i = 0; i < _clients.Length; i++) _clients[i] = new SimClient(i, rng, options.StreamMinHz, options.StreamMaxHz);
         int shards = Math.Clamp(options.Senders ?? Environment.ProcessorCount, 1, Math.Max(1, _clients.Length));
         _opened = new ConcurrentQueue<int>[shards];
         for (int i = 0; i < shards; i++) _opened[i] = new ConcurrentQueue<int>();
         // One handler for all handshakes (no per-client handler/pool), no proxy: a proxy would distort latency.
-        _invoker = new HttpMessageInvoker(new SocketsHttpHandler
+        var handler = new SocketsHttpHandler
         {
             UseProxy = false,
             ConnectTimeout = TimeSpan.FromSeconds(options.ConnectTimeoutSeconds),
-        });
+        };
+        if (options.SourceAddresses > 1) handler.ConnectCallback = ConnectFromSpreadSourceAsync;
+        _invoker = new HttpMessageInvoker(handler);
+    }
+
+    private int _nextSource;
+    private const int IpBindAddressNoPort = 24;   // Linux IP_BIND_ADDRESS_NO_PORT (SOL_IP = 0)
+
+    /// <summary>
+    /// Connects from 127.0.0.(1 + k % N): each source address has its own ephemeral port range,
+    /// so more than ~28,000 concurrent connections to one server port fit. IP_BIND_ADDRESS_NO_PORT
+    /// defers the port choice to connect(), where the kernel can share ports across destinations.
+    /// </summary>
+    private async ValueTask<Stream> ConnectFromSpreadSourceAsync(SocketsHttpConnectionContext ctx, CancellationToken token)
+    {
+        int k = Interlocked.Increment(ref _nextSource) - 1;
+        var source = new IPAddress(new byte[] { 127, 0, 0, (byte)(1 + k % _o.SourceAddresses) });
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            if (OperatingSystem.IsLinux()) socket.SetRawSocketOption(0, IpBindAddressNoPort, BitConverter.GetBytes(1));
+            socket.Bind(new IPEndPoint(source, 0));
+            await socket.ConnectAsync(ctx.DnsEndPoint, token).ConfigureAwait(false);
+            return new NetworkStream(socket, ownsSocket: true);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     public async Task<LoadSummary> RunAsync(CancellationToken cancel = default)
@@ -66,7 +97,9 @@ public sealed class LoadRunner
         long rampEndTick = 0;
         long lastOut = 0, lastIn = 0, lastTick = start;
         bool steady = ramp <= 0;
-        if (steady) { _stats.SteadyPhase = true; rampEndTick = start; }
+        var probe = new DispatchProbe(_stats, TimeSpan.FromMilliseconds(50));
+        var resources = new ResourceWatch(_o.ServerPid, _o.Url.Port);
+        if (steady) { resources.WindowStarts(); _stats.SteadyPhase = true; rampEndTick = start; }
         while (!cancel.IsCancellationRequested)
         {
             long now = Stopwatch.GetTimestamp();
@@ -78,6 +111,7 @@ public sealed class LoadRunner
                 rampEndOut = _stats.TotalOut();
                 rampEndIn = _stats.TotalIn();
                 rampEndTick = now;
+                resources.WindowStarts();
                 _stats.SteadyPhase = true;
             }
             if (Volatile.Read(ref _connectAttemptsDone) == _clients.Length && Interlocked.Read(ref _stats.Open) == 0) break;
@@ -87,6 +121,7 @@ public sealed class LoadRunner
             if (!steady) sleep = Math.Min(sleep, Math.Max(0.001, ramp - elapsed));
             try { await Task.Delay(TimeSpan.FromSeconds(Math.Max(0.001, sleep)), cancel); } catch (OperationCanceledException) { break; }
 
+            resources.Sample(steady);
             long t = Stopwatch.GetTimestamp();
             double dt = Stopwatch.GetElapsedTime(lastTick, t).TotalSeconds;
             // Wake-ups can run a little late or early; 0.5 s keeps one line per second without skipping any.
@@ -101,8 +136,12 @@ public sealed class LoadRunner
         }
 
         long end = Stopwatch.GetTimestamp();
+        // The measured window ends here: later receipts (during shutdown) are not counted.
+        _stats.SteadyPhase = false;
         long endOut = _stats.TotalOut(), endIn = _stats.TotalIn();
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+        if (steady) resources.WindowEnds();
+        probe.Dispose();
         _stopping = true;
         foreach (var t in schedulers) t.Join();
         await connector.ConfigureAwait(false);
@@ -113,10 +152,43 @@ public sealed class LoadRunner
         double steadySeconds = steady ? Stopwatch.GetElapsedTime(rampEndTick, end).TotalSeconds : 0;
         bool useSteady = steady && steadySeconds >= 1;
         double window = useSteady ? steadySeconds : total;
+        var realTime = RealTime(steady ? rampEndTick : end, end, resources, useSteady ? endIn - rampEndIn : 0);
         return LoadSummary.Build(_o, _stats, total, window, useSteady ? "steady" : "whole",
             useSteady ? (endOut - rampEndOut) / window : endOut / Math.Max(window, 1e-9),
             useSteady ? (endIn - rampEndIn) / window : endIn / Math.Max(window, 1e-9),
-            endOut, endIn, openAtEnd, cpu.TotalSeconds / Math.Max(total, 1e-9) * 100, _opened.Length);
+            endOut, endIn, openAtEnd, cpu.TotalSeconds / Math.Max(total, 1e-9) * 100, _opened.Length, realTime);
+    }
+
+    private RealTimeFigures RealTime(long windowStart, long windowEnd, ResourceWatch r, long msgsInWindow)
+    {
+        var connected = new long[_clients.Length];
+        var closed = new long[_clients.Length];
+        for (int i = 0; i < _clients.Length; i++) { connected[i] = Volatile.Read(ref _clients[i].ConnectedAt); closed[i] = Volatile.Read(ref _clients[i].ClosedAt); }
+        double clientSeconds = UpdateDelivery.ClientSecondsInWindow(connected, closed, windowStart, windowEnd, Stopwatch.Frequency);
+        long delivered = Interlocked.Read(ref _stats.UpdatesInWindow);
+        double seconds = Stopwatch.GetElapsedTime(windowStart, windowEnd).TotalSeconds;
+        return new RealTimeFigures
+        {
+            Workload = Workloads.Name(_o.Workload),
+            WindowSeconds = seconds,
+            UpdateLag = LatencyFigures.From(_stats.UpdateLag),
+            UpdatesDelivered = delivered,
+            UpdatesExpected = UpdateDelivery.Expected(clientSeconds, _o.UpdateHz),
+            UpdateHz = _o.UpdateHz,
+            ClientSecondsInWindow = clientSeconds,
+            UpdateBytesMean = delivered > 0 ? (double)Interlocked.Read(ref _stats.UpdateBytesInWindow) / delivered : null,
+            UpdatesWithoutTimestamp = Interlocked.Read(ref _stats.UpdatesWithoutTimestamp),
+            HeartbeatRtt = LatencyFigures.From(_stats.Steady[(int)LatencyPath.Heartbeat]),
+            ToolCpuPercent = r.ToolCpuPercent,
+            ToolAllocBytesPerMessageIn = msgsInWindow > 0 ? (double)r.ToolAllocatedBytes / msgsInWindow : null,
+            DispatchLag = LatencyFigures.From(_stats.DispatchLag),
+            ReceiveBacklogMedianBytes = r.BacklogMedian,
+            ReceiveBacklogMaxBytes = r.BacklogMax,
+            ServerPid = _o.ServerPid,
+            ServerCpuPercent = r.ServerCpuPercent,
+            ServerRssMaxBytes = r.ServerRssMax,
+            ServerRssEndBytes = r.ServerRssEnd,
+        };
     }
 
     internal static LatencyHistogram Combine(LatencyHistogram[] set)
@@ -170,6 +242,7 @@ public sealed class LoadRunner
             return;
         }
         c.Socket = ws;
+        Volatile.Write(ref c.ConnectedAt, Stopwatch.GetTimestamp());
         Volatile.Write(ref c.State, SimClient.StateOpen);
         Interlocked.Increment(ref _stats.Connected);
         Interlocked.Increment(ref _stats.Open);
@@ -240,6 +313,7 @@ public sealed class LoadRunner
     private void OnClosed(SimClient c, WebSocketCloseStatus? status)
     {
         if (Interlocked.Exchange(ref c.State, SimClient.StateClosed) != SimClient.StateOpen) return;
+        Volatile.Write(ref c.ClosedAt, Stopwatch.GetTimestamp());
         Interlocked.Decrement(ref _stats.Open);
         if (_stopping) return;   // our own shutdown, not a disconnect
         Interlocked.Increment(ref _stats.Disconnects);
@@ -256,7 +330,8 @@ public sealed class LoadRunner
         var rng = new Random(seed);
         var queue = new PriorityQueue<int, long>(Math.Min(_clients.Length * 4, 1 << 20));
         long freq = Stopwatch.Frequency;
-        long heartbeatTicks = (long)(_o.HeartbeatSeconds * freq);
+        long heartbeatTicks = (long)(_o.EffectiveHeartbeatSeconds * freq);
+        bool eventsAndMemories = _o.SendsEventsAndMemories;
         double eventMeanTicks = _o.EventEverySeconds * freq, memoryMeanTicks = _o.MemoryEverySeconds * freq;
         long ExpGap(double mean) => (long)(-Math.Log(1 - rng.NextDouble()) * mean) + 1;
 
@@ -270,6 +345,7 @@ public sealed class LoadRunner
                 long period = (long)(freq / c.StreamHz);
                 queue.Enqueue(idx << KindBits | (int)OutKind.HarmonicStream, now + (long)(rng.NextDouble() * period));
                 queue.Enqueue(idx << KindBits | (int)OutKind.Heartbeat, now + (long)(rng.NextDouble() * heartbeatTicks));
+                if (!eventsAndMemories) continue;   // app-rate: streams and heartbeats only
                 queue.Enqueue(idx << KindBits | (int)OutKind.ConsciousnessEvent, now + ExpGap(eventMeanTicks));
                 queue.Enqueue(idx << KindBits | (int)OutKind.MemoryCrystallize, now + ExpGap(memoryMeanTicks));
             }

@@ -52,6 +52,22 @@ public sealed class LoadSummary
     public required double ToolCpuPercent { get; init; }
     public required int Seed { get; init; }
     public required int Senders { get; init; }
+    public required RealTimeFigures RealTime { get; init; }
+
+    public const string UpdateLagPathText =
+        "resonance_update lag = the tool's wall clock at receipt (Unix ms) - the update's timestamp field, " +
+        "measured window only; delivered % = updates received / (update_hz x each connected client's seconds in the window)";
+
+    /// <summary>Everything that says the tool, not the server, may have been the limit.</summary>
+    public List<string> Warnings
+    {
+        get
+        {
+            var w = RealTime.ToolWarnings(ClientsOpenAtEnd);
+            if (ToolSaturated) w.Add("the send schedulers ran over 50 ms late (p99): the server got less load than planned");
+            return w;
+        }
+    }
 
     /// <summary>True when the scheduler ran late enough that the tool, not the server, limited the send rate.</summary>
     public bool ToolSaturated => SchedulerLag.P99Ms is > 50;
@@ -65,7 +81,8 @@ public sealed class LoadSummary
     private static readonly string[] PathNames = ["heartbeat", "ack", "relay", "memory"];
 
     internal static LoadSummary Build(LoadOptions o, Stats s, double total, double window, string windowName,
-        double outPerS, double inPerS, long outTotal, long inTotal, int openAtEnd, double cpuPercent, int senders)
+        double outPerS, double inPerS, long outTotal, long inTotal, int openAtEnd, double cpuPercent, int senders,
+        RealTimeFigures realTime)
     {
         // Headline figures come from the steady window when there is one, else the whole run.
         var set = windowName == "steady" ? s.Steady : s.Whole;
@@ -105,6 +122,7 @@ public sealed class LoadSummary
             SchedulerLag = LatencyFigures.From(s.SchedulerLag),
             ToolCpuPercent = cpuPercent,
             Senders = senders,
+            RealTime = realTime,
             Seed = o.Seed,
         };
     }
@@ -155,9 +173,46 @@ public sealed class LoadSummary
             w.WriteNumber("senders", Senders);
             w.WriteBoolean("tool_saturated", ToolSaturated);
             w.WriteNumber("seed", Seed);
+            WriteRealTime(w, RealTime);
+            w.WriteStartArray("warnings");
+            foreach (var x in Warnings) w.WriteStringValue(x);
+            w.WriteEndArray();
             w.WriteEndObject();
         }
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void WriteRealTime(Utf8JsonWriter w, RealTimeFigures r)
+    {
+        static double? Mb(long? b) => b is { } x ? Math.Round(x / 1024.0 / 1024.0, 1) : null;
+        static double? R(double? v, int digits) => v is { } x ? Math.Round(x, digits) : null;
+        w.WriteString("workload", r.Workload);
+        w.WriteNumber("measured_window_s", Math.Round(r.WindowSeconds, 3));
+        w.WritePropertyName("update_lag");
+        Figures(w, r.UpdateLag);
+        w.WriteString("update_lag_path", UpdateLagPathText);
+        w.WriteNumber("updates_delivered", r.UpdatesDelivered);
+        w.WriteNumber("updates_expected", Math.Round(r.UpdatesExpected, 1));
+        w.WriteNumber("updates_delivered_per_s", Math.Round(r.DeliveredPerSecond, 1));
+        w.WriteNumber("updates_expected_per_s", Math.Round(r.ExpectedPerSecond, 1));
+        Num(w, "updates_delivered_percent", R(r.DeliveredPercent, 2));
+        w.WriteNumber("update_hz", r.UpdateHz);
+        Num(w, "update_bytes_mean", R(r.UpdateBytesMean, 1));
+        w.WriteNumber("updates_without_timestamp", r.UpdatesWithoutTimestamp);
+        w.WritePropertyName("heartbeat_rtt");
+        Figures(w, r.HeartbeatRtt);
+        w.WriteNumber("tool_cpu_window_percent", Math.Round(r.ToolCpuPercent, 1));
+        Num(w, "tool_alloc_bytes_per_msg_in", R(r.ToolAllocBytesPerMessageIn, 1));
+        w.WritePropertyName("tool_dispatch_lag");
+        Figures(w, r.DispatchLag);
+        Num(w, "tool_recv_backlog_median_mb", Mb(r.ReceiveBacklogMedianBytes));
+        Num(w, "tool_recv_backlog_max_mb", Mb(r.ReceiveBacklogMaxBytes));
+        w.WriteStartObject("server");
+        if (r.ServerPid is { } pid) w.WriteNumber("pid", pid); else w.WriteNull("pid");
+        Num(w, "cpu_percent", R(r.ServerCpuPercent, 1));
+        Num(w, "rss_max_mb", Mb(r.ServerRssMaxBytes));
+        Num(w, "rss_end_mb", Mb(r.ServerRssEndBytes));
+        w.WriteEndObject();
     }
 
     private static void Num(Utf8JsonWriter w, string name, double? v)
@@ -203,8 +258,17 @@ public sealed class LoadSummary
         sb.AppendLine(c, $"  disconnects    {Disconnects} (close codes: {Pairs(CloseCodes)})");
         sb.AppendLine(c, $"  tool           cpu {ToolCpuPercent:F0}% of one core, scheduler lag p99 {Ms(SchedulerLag.P99Ms)}, sends skipped (socket busy) {SendsSkipped}, unparsable server messages {BadServerMessages}");
         sb.Append("  latency path   ").AppendLine(LatencyPathText);
-        if (ToolSaturated)
-            sb.AppendLine("  WARNING        the send schedulers ran over 50 ms late (p99): this machine could not keep the planned send rate, so the server got less load than planned; run the tool on another machine, with fewer clients, or check tool_cpu_percent.");
+        var r = RealTime;
+        static string Mb(long? b) => b is { } x ? (x / 1024.0 / 1024.0).ToString("F1", CultureInfo.InvariantCulture) + " MiB" : "-";
+        sb.AppendLine(c, $"  real time      workload {r.Workload}, measured window {r.WindowSeconds:F1} s");
+        sb.AppendLine(c, $"    update lag   p50 {Ms(r.UpdateLag.P50Ms)}  p99 {Ms(r.UpdateLag.P99Ms)}  max {Ms(r.UpdateLag.MaxMs)}  ({r.UpdateLag.Samples} samples, {r.UpdateBytesMean:F0} bytes mean)");
+        sb.AppendLine(c, $"    delivered    {r.DeliveredPerSecond:F0}/s of {r.ExpectedPerSecond:F0}/s expected ({(r.DeliveredPercent is { } p ? p.ToString("F1", c) + " %" : "-")}; {r.UpdateHz} Hz x {r.ClientSecondsInWindow:F0} client-seconds)");
+        sb.AppendLine(c, $"    heartbeat    RTT p50 {Ms(r.HeartbeatRtt.P50Ms)}  p99 {Ms(r.HeartbeatRtt.P99Ms)}  ({r.HeartbeatRtt.Samples} samples)");
+        sb.AppendLine(c, $"    tool         cpu {r.ToolCpuPercent:F0}% of one core, {r.ToolAllocBytesPerMessageIn:F1} bytes allocated per message in, thread-pool wait p99 {Ms(r.DispatchLag.P99Ms)}, unread socket bytes median {Mb(r.ReceiveBacklogMedianBytes)} max {Mb(r.ReceiveBacklogMaxBytes)}");
+        if (r.ServerPid is { } pid)
+            sb.AppendLine(c, $"    server       pid {pid}: cpu {(r.ServerCpuPercent is { } sc ? sc.ToString("F0", c) + "%" : "-")} of one core, RSS max {Mb(r.ServerRssMaxBytes)} end {Mb(r.ServerRssEndBytes)}");
+        sb.Append("    lag path     ").AppendLine(UpdateLagPathText);
+        foreach (var w in Warnings) sb.Append("  WARNING        ").AppendLine(w);
         return sb.ToString();
     }
 }

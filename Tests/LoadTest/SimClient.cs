@@ -31,6 +31,8 @@ public sealed class SimClient
     /// <summary>1 while a SendAsync is in flight: ClientWebSocket allows one outstanding send.</summary>
     public int SendBusy;
     public readonly byte[] SendBuffer = new byte[768];
+    /// <summary>Stopwatch ticks when the socket opened and when it closed (0: not yet), for delivered %.</summary>
+    public long ConnectedAt, ClosedAt;
 
     // Field size from connection_established (positions must stay inside it); app default until then.
     public double Width = 30, Height = 30;
@@ -148,6 +150,12 @@ public sealed class SimClient
     /// </summary>
     public InKind Handle(ReadOnlySpan<byte> json, Stats stats, long nowTick)
     {
+        // Fast path for the 10 Hz broadcast (type first in both servers' messages): no JSON reader at all.
+        if (ResonanceUpdateScan.IsResonanceUpdate(json))
+        {
+            stats.RecordUpdate(json, UpdateDelivery.UnixMicrosNow());
+            return InKind.ResonanceUpdate;
+        }
         InKind kind = InKind.Other;
         bool typed = false;
         double clientTs = double.NaN;
@@ -214,6 +222,7 @@ public sealed class SimClient
             return InKind.Other;
         }
         if (!typed) kind = InKind.Other;
+        if (kind == InKind.ResonanceUpdate) stats.RecordUpdate(json, UpdateDelivery.UnixMicrosNow());   // a server that reorders fields
 
         switch (kind)
         {

@@ -51,12 +51,23 @@ public sealed class Stats
     public readonly LatencyHistogram[] Steady = NewSet();
     /// <summary>How late the scheduler fired harmonic_stream sends versus plan: shows when the tool itself saturates.</summary>
     public readonly LatencyHistogram SchedulerLag = new();
+    /// <summary>resonance_update lag (receive wall clock - its timestamp), measured window only.</summary>
+    public readonly LatencyHistogram UpdateLag = new();
+    /// <summary>How long a work item waited in the tool's thread pool (receive completions run there), measured window only.</summary>
+    public readonly LatencyHistogram DispatchLag = new();
+    /// <summary>resonance_updates received in the measured window, and their bytes.</summary>
+    public long UpdatesInWindow, UpdateBytesInWindow;
+    /// <summary>resonance_updates without a readable timestamp (not lag-timed).</summary>
+    public long UpdatesWithoutTimestamp;
 
     public readonly ConcurrentDictionary<string, long> ErrorCodes = new(StringComparer.Ordinal);
     public readonly ConcurrentDictionary<string, long> CloseCodes = new(StringComparer.Ordinal);
     public readonly ConcurrentDictionary<string, long> ConnectErrors = new(StringComparer.Ordinal);
 
-    /// <summary>Set once the ramp is over; from then on samples also go to <see cref="Steady"/>.</summary>
+    /// <summary>
+    /// True in the measured window: set once the ramp is over, cleared when the run ends; while set,
+    /// samples also go to <see cref="Steady"/> and resonance_updates are lag-timed and counted.
+    /// </summary>
     public volatile bool SteadyPhase;
 
     private static readonly double MicrosPerTick = 1_000_000.0 / System.Diagnostics.Stopwatch.Frequency;
@@ -75,6 +86,18 @@ public sealed class Stats
         long us = TicksToMicros(elapsedTicks);
         Whole[(int)path].RecordMicros(us);
         if (SteadyPhase) Steady[(int)path].RecordMicros(us);
+    }
+
+    /// <summary>Times one received resonance_update (allocation-free: a prefix check and a backwards search).</summary>
+    public void RecordUpdate(ReadOnlySpan<byte> json, long receiveUnixMicros)
+    {
+        if (!SteadyPhase) return;
+        Interlocked.Increment(ref UpdatesInWindow);
+        Interlocked.Add(ref UpdateBytesInWindow, json.Length);
+        if (ResonanceUpdateScan.TryReadTimestamp(json, out long ts))
+            UpdateLag.RecordMicros(UpdateDelivery.LagMicros(receiveUnixMicros, ts));
+        else
+            Interlocked.Increment(ref UpdatesWithoutTimestamp);
     }
 
     public long TotalOut()
