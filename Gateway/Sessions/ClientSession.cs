@@ -245,6 +245,7 @@ public sealed partial class ClientSession
         if (!_joined) return;
         _leaving = true;
         QueueForBatch();
+        _hub.Batcher.FlushNow();
         // Bounded: the participant still goes stale and is dropped by its cells if the cluster never takes the leave.
         var done = await Task.WhenAny(_left.Task, Task.Delay(TimeSpan.FromSeconds(10)));
         if (done != _left.Task) LogLeaveTimedOut(UserId);
@@ -475,7 +476,7 @@ public sealed partial class ClientSession
             if (!HasPendingCommand) return;
             wait = (_applied ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
         }
-        _hub.Batcher.Flush();
+        _hub.Batcher.FlushNow();
         await wait.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
     }
 

@@ -38,11 +38,24 @@ public sealed partial class ParticipantBatcher(string space, IGrainFactory grain
     /// <summary>Called by a session the first time it has something since its last batch.</summary>
     public void Enqueue(ClientSession session) => _queued.Enqueue(session);
 
+    private volatile bool _urgent;
+
+    /// <summary>
+    /// Flushes now rather than at the pump's next turn (a session is waiting on its command: leaving, or about to ask for
+    /// entanglement); if a batch is in flight, the next one goes as soon as it returns.
+    /// </summary>
+    public void FlushNow()
+    {
+        _urgent = true;
+        Flush();
+    }
+
     /// <summary>Sends what is queued, unless a batch is still in flight (then the next flush takes it, coalesced further).</summary>
     public void Flush()
     {
         if (_queued.IsEmpty || Environment.TickCount64 < Volatile.Read(ref _retryAtMs)) return;
         if (Interlocked.CompareExchange(ref _inFlight, 1, 0) != 0) return;
+        _urgent = false;
         _commands.Clear();
         _senders.Clear();
         _nodes.Clear();
@@ -102,6 +115,7 @@ public sealed partial class ParticipantBatcher(string space, IGrainFactory grain
         foreach (var s in _deferred) _queued.Enqueue(s);
         _deferred.Clear();
         Volatile.Write(ref _inFlight, 0);
+        if (_urgent) Flush();
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Applying {Count} participant commands of space {Space} failed; they are queued again")]
