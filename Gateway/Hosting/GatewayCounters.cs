@@ -63,6 +63,14 @@ public sealed class GatewayCounters : IDisposable
         if (enqueuedTimestamp > 0) _latency.Record(Stopwatch.GetElapsedTime(enqueuedTimestamp).TotalSeconds);
     }
 
+    /// <summary>A message offered to <paramref name="sessions"/> sessions at once; the latency is the whole broadcast's.</summary>
+    public void Broadcast(string type, int sessions, long startedTimestamp)
+    {
+        Interlocked.Add(ref _messagesOut, sessions);
+        _out.Add(sessions, new KeyValuePair<string, object?>("type", type));
+        _latency.Record(Stopwatch.GetElapsedTime(startedTimestamp).TotalSeconds);
+    }
+
     public void Error(string code)
     {
         Interlocked.Increment(ref _errorCount);

@@ -37,9 +37,9 @@ public sealed partial class ClientSession
     private FieldSubscription? _field;
     private bool _joined;
     private int _closeRequested;
+    private long _lastReceivedMs = Environment.TickCount64;
     // Broadcasts are offered only after connection_established went first.
     private volatile bool _greeted;
-    private Timer? _idleTimer;
 
     // Participant slots, taken by the space's batcher (see TakeCommand).
     private ParticipantUpdate? _streamSlot;
@@ -69,7 +69,10 @@ public sealed partial class ClientSession
         _messages = new RateBudget(options.MaxMessagesPerSecond, 2 * options.MaxMessagesPerSecond, stall);
         _errors = new RateBudget(options.MaxErrorsPerMinute / 60.0, options.MaxErrorsPerMinute);
         _writer.Failed = _ => _abort.Cancel();
-        _writer.Written = m => counters.MessageOut(m.Type, m.EnqueuedTimestamp);
+        _writer.Written = m =>
+        {
+            if (!m.Shared) counters.MessageOut(m.Type, m.EnqueuedTimestamp);
+        };
     }
 
     public Guid UserId { get; }
@@ -151,7 +154,6 @@ public sealed partial class ClientSession
     {
         using var stop = stopping.Register(() => RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
         _counters.SessionOpened();
-        _idleTimer = new Timer(_ => OnIdle(), null, _options.IdleTimeout, Timeout.InfiniteTimeSpan);
         Reply(ServerMessages.ConnectionEstablished(UserId, Space, _hub.Geometry.Config, _hub.Latest), "connection_established");
         _greeted = true;
         try
@@ -167,7 +169,6 @@ public sealed partial class ClientSession
         finally
         {
             _writer.Close();
-            await _idleTimer.DisposeAsync();
             // Still a member of the hub while leaving: the hub's batcher carries the leave.
             await LeaveAsync();
             _hub.Remove(this);
@@ -175,8 +176,10 @@ public sealed partial class ClientSession
         }
     }
 
-    private void OnIdle()
+    /// <summary>Closes the session when it sent nothing for the idle timeout (the hub's pump asks, about once a second).</summary>
+    public void CloseIfIdle(long nowMs)
     {
+        if (nowMs - Volatile.Read(ref _lastReceivedMs) < _options.IdleTimeout.TotalMilliseconds || Volatile.Read(ref _closeRequested) != 0) return;
         LogIdle(UserId, Space, _options.IdleTimeout.TotalSeconds);
         RequestClose(WebSocketCloseStatus.NormalClosure, "idle timeout");
     }
@@ -290,7 +293,7 @@ public sealed partial class ClientSession
                 try
                 {
                     if (Volatile.Read(ref _closeRequested) != 0) continue; // closing: read until the peer's close, apply nothing more
-                    _idleTimer?.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
+                    Volatile.Write(ref _lastReceivedMs, Environment.TickCount64);
                     if (!_messages.TryTake())
                     {
                         Fail(ErrorCodes.RateLimited, $"More than {_options.MaxMessagesPerSecond} messages per second.", null, null);

@@ -25,7 +25,7 @@ public static class WebSocketHandshake
     /// <summary>The session's protocol reader and where its frames go.</summary>
     public sealed record Accepted(WebSocket Socket, IFrameSink Sink, ControlFrameStream? Control);
 
-    public static async Task<Accepted> AcceptAsync(HttpContext context, TimeSpan keepAlive, Func<OutboundMessage, bool> enqueueControl)
+    public static async Task<Accepted> AcceptAsync(HttpContext context, Func<OutboundMessage, bool> enqueueControl)
     {
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         string? key = context.Request.Headers.SecWebSocketKey;
@@ -36,12 +36,8 @@ public static class WebSocketHandshake
             context.Response.Headers.SecWebSocketAccept = AcceptKey(key);
             var transport = await upgrade.UpgradeAsync();
             var control = new ControlFrameStream(transport, enqueueControl);
-            var socket = WebSocket.CreateFromStream(control, new WebSocketCreationOptions
-            {
-                IsServer = true,
-                KeepAliveInterval = keepAlive,
-                KeepAliveTimeout = keepAlive * 2,
-            });
+            // No keep-alive timer per connection: the hub's pump pings every session with one shared frame.
+            var socket = WebSocket.CreateFromStream(control, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
             return new Accepted(socket, new StreamFrameSink(transport), control);
         }
         var ws = await context.WebSockets.AcceptWebSocketAsync();

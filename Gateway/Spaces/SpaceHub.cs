@@ -164,21 +164,57 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         Volatile.Write(ref _latest, tick);
         Interlocked.Increment(ref _ticksReceived);
         Volatile.Write(ref _lastTickAt, Environment.TickCount64);
-
-        var sessions = _sessions.Snapshot();
-        if (sessions.Length > 0)
-        {
-            Broadcast(sessions, OutboundMessage.Text(ServerMessages.ResonanceUpdate(tick), "resonance_update"), static (s, m) => s.OfferUpdate(m));
-            foreach (var e in tick.Events)
-                Broadcast(sessions, OutboundMessage.Text(ServerMessages.ConsciousnessEvent(e), "consciousness_event"), static (s, m) => s.SendRelayed(m));
-        }
         foreach (var notice in tick.Notices)
         {
             if (_byUser.TryGetValue(notice.To, out var session))
                 session.SendReliable(OutboundMessage.Text(
                     ServerMessages.QuantumEntanglement(notice.Partner, notice.Strength, notice.State), "quantum_entanglement"));
         }
+        if (tick.Events.Length > 0)
+            lock (_pendingEvents) _pendingEvents.AddRange(tick.Events);
+        // The broadcast runs off the observer's delivery path; ticks that arrive meanwhile coalesce into the newest, so a
+        // slow turn never builds a queue of stale updates.
+        if (Interlocked.Exchange(ref _broadcastWanted, 1) == 0 && Interlocked.CompareExchange(ref _broadcasting, 1, 0) == 0)
+            ThreadPool.UnsafeQueueUserWorkItem(static hub => hub.BroadcastLatest(), this, preferLocal: false);
         return Task.CompletedTask;
+    }
+
+    private readonly List<SpaceEvent> _pendingEvents = [];
+    private int _broadcastWanted, _broadcasting;
+    private long _broadcastSeq = -1;
+
+    private void BroadcastLatest()
+    {
+        while (true)
+        {
+            Volatile.Write(ref _broadcastWanted, 0);
+            var tick = Latest;
+            SpaceEvent[] events;
+            lock (_pendingEvents)
+            {
+                events = [.. _pendingEvents];
+                _pendingEvents.Clear();
+            }
+            var sessions = _sessions.Snapshot();
+            if (sessions.Length > 0)
+            {
+                try
+                {
+                    if (tick.Seq != _broadcastSeq)
+                        Broadcast(sessions, OutboundMessage.Broadcast(ServerMessages.ResonanceUpdate(tick), "resonance_update"), static (s, m) => s.OfferUpdate(m));
+                    foreach (var e in events)
+                        Broadcast(sessions, OutboundMessage.Broadcast(ServerMessages.ConsciousnessEvent(e), "consciousness_event"), static (s, m) => s.SendRelayed(m));
+                }
+                catch (Exception e)
+                {
+                    LogBroadcastFailed(Space, e);
+                }
+            }
+            _broadcastSeq = tick.Seq;
+            Volatile.Write(ref _broadcasting, 0);
+            // A tick that came in after the flag was cleared and before the release found the broadcast busy: go again.
+            if (Volatile.Read(ref _broadcastWanted) == 0 || Interlocked.CompareExchange(ref _broadcasting, 1, 0) != 0) return;
+        }
     }
 
     /// <summary>Sessions a broadcast hands to one thread; more are split across the cores.</summary>
@@ -188,19 +224,22 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     /// Offers one framed message to every session. Each offer writes at once when the session's connection takes it (a
     /// non-blocking write), so a large space is split across the cores; a slow session only keeps the message waiting.
     /// </summary>
-    private static void Broadcast(ClientSession[] sessions, OutboundMessage message, Action<ClientSession, OutboundMessage> offer)
+    private void Broadcast(ClientSession[] sessions, OutboundMessage message, Action<ClientSession, OutboundMessage> offer)
     {
         int chunks = Math.Min(Environment.ProcessorCount, (sessions.Length + BroadcastChunk - 1) / BroadcastChunk);
         if (chunks <= 1)
         {
             foreach (var s in sessions) offer(s, message);
-            return;
         }
-        Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+        else
         {
-            int from = (int)((long)sessions.Length * c / chunks), to = (int)((long)sessions.Length * (c + 1) / chunks);
-            for (int i = from; i < to; i++) offer(sessions[i], message);
-        });
+            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
+            {
+                int from = (int)((long)sessions.Length * c / chunks), to = (int)((long)sessions.Length * (c + 1) / chunks);
+                for (int i = from; i < to; i++) offer(sessions[i], message);
+            });
+        }
+        _counters.Broadcast(message.Type, sessions.Length, message.EnqueuedTimestamp);
     }
 
     public Task OnTile(TileFrame frame)
@@ -335,6 +374,28 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
             }
         }
         MaybeRefresh(nowMs);
+        if (nowMs - _lastUpkeepMs >= 1000) Upkeep(nowMs);
+    }
+
+    private long _lastUpkeepMs = Environment.TickCount64;
+    private long _lastPingMs = Environment.TickCount64;
+
+    /// <summary>One WebSocket ping frame (no payload), the same bytes for every session.</summary>
+    private static readonly byte[] PingFrame = [0x89, 0x00];
+
+    /// <summary>About once a second: sessions silent past the idle timeout are closed; every keep-alive interval all are pinged.</summary>
+    private void Upkeep(long nowMs)
+    {
+        _lastUpkeepMs = nowMs;
+        bool ping = _options.KeepAliveInterval > TimeSpan.Zero && nowMs - _lastPingMs >= _options.KeepAliveInterval.TotalMilliseconds;
+        if (ping) _lastPingMs = nowMs;
+        var sessions = _sessions.Snapshot();
+        var pingMessage = ping ? new OutboundMessage(PingFrame, "ping", System.Diagnostics.Stopwatch.GetTimestamp(), shared: true) : null;
+        foreach (var session in sessions)
+        {
+            session.CloseIfIdle(nowMs);
+            if (pingMessage is not null) session.SendReliable(pingMessage);
+        }
     }
 
     private void SendFrame(ClientSession session, FieldSubscription sub, long nowMs)
@@ -478,6 +539,9 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Relaying {Count} events to space {Space} failed (they are stored; only the live relay is lost)")]
     private partial void LogRelayFailed(string space, int count, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Broadcasting to the sessions of space {Space} failed")]
+    private partial void LogBroadcastFailed(string space, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Sending a field frame of space {Space} failed")]
     private partial void LogFrameFailed(string space, Exception exception);

@@ -22,6 +22,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
     private readonly List<TrackedPhase> _held = [];
     private readonly List<PairReading> _readings = [];
     private readonly List<(Guid, Guid)> _expired = [];
+    private readonly HashSet<Guid> _inFormedPair = [];
 
     public PhaseLocking Locking => locking;
 
@@ -66,24 +67,39 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
         Expire(tick);
     }
 
-    /// <summary>Records every held participant's current phase as this tick's sample; drops histories of nodes no longer held.</summary>
+    /// <summary>
+    /// Records every held participant's current phase as this tick's sample; drops histories of nodes no longer held. Only
+    /// participants that can take part in a reading this tick become candidates: those with enough fresh samples to be
+    /// evaluated, and those in a pair this cell holds as formed (their pair must stay in view, or it would break). A
+    /// dense cell of participants streaming slower than the window needs (the existing app's 0.5 Hz) then scans nothing.
+    /// </summary>
     private void Sample(long tick, Dictionary<Guid, Contribution> contributions)
     {
         _members.Clear();
         _held.Clear();
+        _inFormedPair.Clear();
+        foreach (var (key, decision) in _decided)
+        {
+            if (!decision.Formed) continue;
+            _inFormedPair.Add(key.Item1);
+            _inFormedPair.Add(key.Item2);
+        }
+        int participants = 0;
         foreach (var (id, c) in contributions)
         {
             if (c.State.Kind != NodeKind.Participant) continue;
+            participants++;
             if (!_histories.TryGetValue(id, out var history)) _histories[id] = history = locking.NewHistory();
             // A sample is fresh when the node sent something since the last one (touches keep the version).
             bool fresh = history.SourceVersion != c.State.Version;
             history.SourceVersion = c.State.Version;
             history.Record(tick, c.State.Phase, fresh);
+            if (history.FreshCount < locking.MinFreshSamples && c.State.Locked is not { Length: > 0 } && !_inFormedPair.Contains(id)) continue;
             var tracked = new TrackedPhase(id, c.State.X, c.State.Y, history);
             _held.Add(tracked);
             if (c.IsMember) _members.Add(tracked);
         }
-        if (_histories.Count == _held.Count) return;
+        if (_histories.Count == participants) return;
         _expired.Clear();
         foreach (var id in _histories.Keys)
             if (!contributions.TryGetValue(id, out var c) || c.State.Kind != NodeKind.Participant) _expired.Add((id, id));

@@ -104,6 +104,20 @@ public sealed class PhaseHistory
 
     private void Write(int slot, double phase)
     {
+        if (Count > 1 && phase == LastPhase)
+        {
+            // A held phase (no new sample): the previous slot already has its powers.
+            int previous = Slot(LastTick);
+            if (previous != slot)
+            {
+                for (int p = 0; p < Powers; p++)
+                {
+                    _re[p * Window + slot] = _re[p * Window + previous];
+                    _im[p * Window + slot] = _im[p * Window + previous];
+                }
+                return;
+            }
+        }
         var (s, c) = Math.SinCos(phase);
         double re = c, im = s;
         for (int p = 0; p < Powers; p++)
