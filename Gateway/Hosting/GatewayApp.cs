@@ -16,6 +16,20 @@ namespace Resonance.Gateway.Hosting;
 /// </summary>
 public static class GatewayApp
 {
+    /// <summary>
+    /// With <see cref="GatewayOptions.InlineSocketScheduling"/> (the default), socket completions also run on the socket
+    /// engine's thread instead of being queued to the thread pool (.NET reads this switch from the environment once, when
+    /// sockets are first used, so it is set before anything else starts).
+    /// </summary>
+    public static void UseInlineSocketCompletions(string[] args)
+    {
+        var config = new ConfigurationBuilder().AddEnvironmentVariables().AddCommandLine(args).Build();
+        const string variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+        if (config.GetValue($"{GatewayOptions.Section}:{nameof(GatewayOptions.InlineSocketScheduling)}", true)
+            && Environment.GetEnvironmentVariable(variable) is null)
+            Environment.SetEnvironmentVariable(variable, "1");
+    }
+
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions

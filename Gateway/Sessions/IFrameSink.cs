@@ -18,6 +18,30 @@ public sealed class StreamFrameSink(Stream transport) : IFrameSink
 }
 
 /// <summary>
+/// The connection's own socket, written without Kestrel's output pipe: a frame goes to the kernel in one non-blocking
+/// send on the writing thread; only what the kernel cannot take at once is finished asynchronously. Used for plain
+/// TCP connections when Kestrel runs its continuations inline (so the 101 response it wrote on upgrade has reached the
+/// kernel before the first frame), never under TLS.
+/// </summary>
+public sealed class SocketFrameSink(System.Net.Sockets.Socket socket) : IFrameSink
+{
+    public ValueTask WriteAsync(byte[] frame)
+    {
+        int sent = socket.Send(frame, 0, frame.Length, System.Net.Sockets.SocketFlags.None, out var error);
+        if (error == System.Net.Sockets.SocketError.Success && sent == frame.Length) return ValueTask.CompletedTask;
+        if (error is not (System.Net.Sockets.SocketError.Success or System.Net.Sockets.SocketError.WouldBlock))
+            return ValueTask.FromException(new System.Net.Sockets.SocketException((int)error));
+        return Rest(frame, Math.Max(sent, 0));
+    }
+
+    private async ValueTask Rest(byte[] frame, int offset)
+    {
+        while (offset < frame.Length)
+            offset += await socket.SendAsync(frame.AsMemory(offset), System.Net.Sockets.SocketFlags.None).ConfigureAwait(false);
+    }
+}
+
+/// <summary>
 /// A WebSocket the server did not upgrade itself (e.g. HTTP/2 extended CONNECT): the frame header is stripped and the
 /// payload sent as one message.
 /// </summary>

@@ -25,7 +25,11 @@ public static class WebSocketHandshake
     /// <summary>The session's protocol reader and where its frames go.</summary>
     public sealed record Accepted(WebSocket Socket, IFrameSink Sink, ControlFrameStream? Control);
 
-    public static async Task<Accepted> AcceptAsync(HttpContext context, Func<OutboundMessage, bool> enqueueControl)
+    /// <param name="directSocket">
+    /// Write frames straight to the socket (see <see cref="SocketFrameSink"/>); only valid while Kestrel schedules its
+    /// continuations inline, and ignored under TLS.
+    /// </param>
+    public static async Task<Accepted> AcceptAsync(HttpContext context, bool directSocket, Func<OutboundMessage, bool> enqueueControl)
     {
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         string? key = context.Request.Headers.SecWebSocketKey;
@@ -38,6 +42,14 @@ public static class WebSocketHandshake
             var control = new ControlFrameStream(transport, enqueueControl);
             // No keep-alive timer per connection: the hub's pump pings every session with one shared frame.
             var socket = WebSocket.CreateFromStream(control, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
+            var raw = directSocket && !context.Request.IsHttps && context.Features.Get<Microsoft.AspNetCore.Connections.Features.ITlsHandshakeFeature>() is null
+                ? context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket : null;
+            if (raw is not null)
+            {
+                // Non-blocking: a full send buffer returns at once and the writer finishes asynchronously.
+                raw.Blocking = false;
+                return new Accepted(socket, new SocketFrameSink(raw), control);
+            }
             return new Accepted(socket, new StreamFrameSink(transport), control);
         }
         var ws = await context.WebSockets.AcceptWebSocketAsync();
