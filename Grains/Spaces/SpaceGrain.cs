@@ -146,7 +146,7 @@ public sealed partial class SpaceGrain(
 
     public Task Subscribe(ISpaceObserver observer)
     {
-        Used();
+        // No Used(): an observer keeps the space busy for as long as it is subscribed (renewals included).
         _observers.Subscribe(observer, observer);
         return Task.CompletedTask;
     }
