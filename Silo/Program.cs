@@ -7,15 +7,15 @@ using Resonance.Grains.Rollups;
 // membership and reminders, grain state in PostgreSQL); without them it runs alone with localhost clustering and
 // in-memory state.
 var builder = WebApplication.CreateBuilder(args);
-// The Orleans Dashboard profiles every grain call; it can be switched off where that cost matters.
-bool dashboard = builder.Configuration.GetValue("Resonance:Dashboard:Enabled", true);
+// The Orleans Dashboard costs CPU even when nobody looks (ResonanceDashboard), so it is off unless enabled.
+bool dashboard = ResonanceDashboard.IsEnabled(builder.Configuration);
 builder.AddResonanceObservability("resonance-silo");
 
 builder.UseOrleans(orleans =>
 {
     orleans.UseResonanceCluster(builder.Configuration);
     orleans.AddResonanceGrains();
-    if (dashboard) orleans.AddDashboard();
+    if (dashboard) orleans.AddResonanceDashboard(builder.Configuration);
     // Per-minute rollups read the events from PostgreSQL (or, without it, from a local events file).
     orleans.AddResonanceRollups(builder.Configuration["Resonance:Storage:Postgres"], Path.Combine("data", "events.db"));
 });

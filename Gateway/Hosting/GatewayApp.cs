@@ -48,8 +48,8 @@ public static class GatewayApp
         builder.Services.AddOptions<EventStorageOptions>().BindConfiguration(EventStorageOptions.Section);
 
         bool embedded = !string.Equals(gateway.Mode, "client", StringComparison.OrdinalIgnoreCase);
-        // The Orleans Dashboard profiles every grain call; it can be switched off where that cost matters.
-        bool dashboard = builder.Configuration.GetValue("Resonance:Dashboard:Enabled", true);
+        // The Orleans Dashboard costs CPU even when nobody looks (ResonanceDashboard), so it is off unless enabled.
+        bool dashboard = ResonanceDashboard.IsEnabled(builder.Configuration);
         if (embedded)
         {
             // Without PostgreSQL the co-hosted silo keeps grain state in a SQLite file next to the events, so a restart
@@ -61,7 +61,7 @@ public static class GatewayApp
             {
                 orleans.UseResonanceCluster(builder.Configuration);
                 orleans.AddResonanceGrains();
-                if (dashboard) orleans.AddDashboard();
+                if (dashboard) orleans.AddResonanceDashboard(builder.Configuration);
                 // Rollup grains are reminder-driven and read the same event store as this gateway.
                 orleans.AddResonanceRollups(storage.Postgres, sqlitePath);
             });
@@ -71,7 +71,7 @@ public static class GatewayApp
             builder.UseOrleansClient(client =>
             {
                 client.UseResonanceCluster(builder.Configuration);
-                if (dashboard) client.AddDashboard();
+                if (dashboard) client.AddResonanceDashboard(builder.Configuration);
             });
         }
 

@@ -12,7 +12,8 @@ namespace Resonance.Grains.Cells;
 /// that reaches it — its members and its neighbours' nodes, which the routers send it directly — and updates the tile
 /// incrementally (subtract old footprint, add new). It publishes the changed tile to observers at most at the publish rate
 /// (at once when the last publication is older than that), and reports exact partial sums and a summary of its composed
-/// tile to the space every tick. It deactivates once it has neither contributions nor observers.
+/// tile to the space every tick while it holds any contribution (once empty it tells the space and stops reporting). It
+/// deactivates once it has neither contributions nor observers.
 /// </summary>
 public sealed partial class CellGrain(
     [PersistentState("cell", ResonanceStorage.Name)] IPersistentState<CellState> state,
@@ -232,10 +233,16 @@ public sealed partial class CellGrain(
         _ticks++;
         EvictStale(now);
         _observers.ClearExpired();
-        if (_contributions.Count == 0 && _observers.Count == 0)
+        if (_contributions.Count == 0)
         {
-            if (_reported) await _space.CellEmptied(_cx, _cy);
-            DeactivateOnIdle();
+            // Nothing to report: the space composes an empty cell's background itself, and a space whose cells all went
+            // quiet can go idle. Told once; a cell kept only by field observers then ticks without calling the space.
+            if (_reported)
+            {
+                _reported = false;
+                await _space.CellEmptied(_cx, _cy);
+            }
+            if (_observers.Count == 0) DeactivateOnIdle();
             return;
         }
         if (_ticks % RecomputeEveryTicks == 0) Recompute();

@@ -25,6 +25,12 @@ public sealed class ResonanceFieldOptions
     /// <summary>Observer subscriptions not renewed within this time are dropped.</summary>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(2);
 
+    /// <summary>
+    /// A space with no reporting cell (no participant, no memory node), no observer and nothing pending stops ticking and
+    /// deactivates once it has been idle this long; it comes back with its persisted configuration on next use.
+    /// </summary>
+    public TimeSpan SpaceIdleGrace { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>Phase-locking detection (<c>Resonance:Field:Entanglement:*</c>); the radius is per space (SpaceConfig).</summary>
     public EntanglementSettings Entanglement { get; set; } = new();
 

@@ -8,6 +8,9 @@ namespace Resonance.Grains.Spaces;
 /// <summary>
 /// A space: its configuration (fixed once read), the latest report of each active cell, and a tick timer that turns
 /// them into the global measures and publishes them to observers. Cells that stop reporting are pinged back to life.
+/// A space that nobody uses — no cell reporting a participant or a memory node, no observer, nothing pending, and no call
+/// for <see cref="ResonanceFieldOptions.SpaceIdleGrace"/> — stops ticking and deactivates; its configuration (and clock
+/// epoch) is persisted, so it comes back the same on next use.
 /// </summary>
 public sealed partial class SpaceGrain(
     [PersistentState("space", ResonanceStorage.Name)] IPersistentState<SpaceState> state,
@@ -15,7 +18,10 @@ public sealed partial class SpaceGrain(
     ILogger<SpaceGrain> logger) : Grain, ISpaceGrain
 {
     private readonly Dictionary<(int Cx, int Cy), CellReport> _reports = [];
+    /// <summary>Per cell: the last report or ping (pings go out once per silent period).</summary>
     private readonly Dictionary<(int Cx, int Cy), DateTime> _reportedAt = [];
+    /// <summary>Per cell: the last report actually received.</summary>
+    private readonly Dictionary<(int Cx, int Cy), DateTime> _receivedAt = [];
     private ObserverManager<ISpaceObserver> _observers = null!;
     private SpaceGeometry _geometry = null!;
     private SpaceAggregator _aggregator = null!;
@@ -25,6 +31,8 @@ public sealed partial class SpaceGrain(
     private readonly List<EntanglementNotice> _notices = [];
     private readonly List<SpaceEvent> _events = [];
     private long _eventsDropped;
+    /// <summary>Last time the space was in use: a call that needs it, or a tick that found it busy.</summary>
+    private DateTime _lastUsedUtc;
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
     {
@@ -44,14 +52,22 @@ public sealed partial class SpaceGrain(
             await state.WriteStateAsync(cancellationToken);
         }
         Apply(state.State.Config);
-        _latest = new SpaceTick { Space = id, TimestampUtc = DateTime.UtcNow };
+        var now = DateTime.UtcNow;
+        _lastUsedUtc = now;
+        _latest = new SpaceTick { Space = id, TimestampUtc = now };
         // After a restart nobody else would wake the cells that hold memory nodes; their reports make the field whole.
+        // They are watched like silent cells, so they are pinged again until they report.
         foreach (long key in state.State.MemoryCells)
-            PingCell(((int)(key >> 32), (int)key));
+        {
+            var cell = ((int)(key >> 32), (int)key);
+            _reportedAt[cell] = now;
+            PingCell(cell);
+        }
     }
 
     public async Task<SpaceConfig> GetConfig()
     {
+        Used();
         if (!state.State.Sealed)
         {
             state.State.Sealed = true;
@@ -62,6 +78,7 @@ public sealed partial class SpaceGrain(
 
     public async Task<SpaceConfig> Configure(SpaceConfig config)
     {
+        Used();
         var current = state.State.Config!;
         var next = config with { EpochUnixMs = current.EpochUnixMs };
         SpaceGeometry.Create(next);
@@ -77,8 +94,11 @@ public sealed partial class SpaceGrain(
     public async Task<double> ReportCell(CellReport report)
     {
         var key = (report.Cx, report.Cy);
+        var now = DateTime.UtcNow;
         _reports[key] = report;
-        _reportedAt[key] = DateTime.UtcNow;
+        _reportedAt[key] = now;
+        _receivedAt[key] = now;
+        if (IsLive(report)) _lastUsedUtc = now;
         long cellKey = ((long)report.Cx << 32) | (uint)report.Cy;
         bool changed = report.HoldsMemory ? state.State.MemoryCells.Add(cellKey) : state.State.MemoryCells.Remove(cellKey);
         if (changed) await state.WriteStateAsync();
@@ -89,13 +109,19 @@ public sealed partial class SpaceGrain(
     {
         _reports.Remove((cx, cy));
         _reportedAt.Remove((cx, cy));
+        _receivedAt.Remove((cx, cy));
         if (state.State.MemoryCells.Remove(((long)cx << 32) | (uint)cy)) await state.WriteStateAsync();
     }
 
-    public Task<SpaceTick> GetLatestTick() => Task.FromResult(_latest);
+    public Task<SpaceTick> GetLatestTick()
+    {
+        Used();
+        return Task.FromResult(_latest);
+    }
 
     public Task Relay(SpaceEvent[] events)
     {
+        Used();
         foreach (var e in events)
         {
             if (_events.Count < options.Value.RelayEventsPerTick) _events.Add(e);
@@ -106,18 +132,21 @@ public sealed partial class SpaceGrain(
 
     public Task PairChanged(EntangledPair pair, bool formed)
     {
+        Used();
         _pairs.Apply(pair, formed, _notices);
         return Task.CompletedTask;
     }
 
     public Task Notify(EntanglementNotice notice)
     {
+        Used();
         _notices.Add(notice);
         return Task.CompletedTask;
     }
 
     public Task Subscribe(ISpaceObserver observer)
     {
+        // No Used(): an observer keeps the space busy for as long as it is subscribed (renewals included).
         _observers.Subscribe(observer, observer);
         return Task.CompletedTask;
     }
@@ -175,17 +204,62 @@ public sealed partial class SpaceGrain(
             _observers.Notify(o => o.OnTick(tick));
         }
         PingSilentCells(now);
+        if (Busy()) _lastUsedUtc = now;
+        else if (now - _lastUsedUtc >= options.Value.SpaceIdleGrace) GoIdle();
     }
 
-    /// <summary>A cell whose silo died stops reporting; calling it reactivates it elsewhere (it rebuilds from storage).</summary>
+    private void Used() => _lastUsedUtc = DateTime.UtcNow;
+
+    /// <summary>A report that holds anything; cells with nothing to report send none (or <c>CellEmptied</c>).</summary>
+    private static bool IsLive(CellReport r) => r.Contributors > 0 || r.HoldsMemory || r.Participants > 0 || r.MemoryNodes > 0;
+
+    /// <summary>Something keeps the space in use: an observer, a cell with nodes, memory cells to revive, or work for the next tick.</summary>
+    private bool Busy()
+    {
+        if (_observers.Count > 0 || state.State.MemoryCells.Count > 0 || _notices.Count > 0 || _events.Count > 0) return true;
+        foreach (var r in _reports.Values)
+            if (IsLive(r)) return true;
+        return false;
+    }
+
+    /// <summary>Nobody uses the space: stop ticking and let the activation go (its state is already persisted).</summary>
+    private void GoIdle()
+    {
+        _tickTimer?.Dispose();
+        _tickTimer = null;
+        LogIdle(this.GetPrimaryKeyString());
+        DeactivateOnIdle();
+    }
+
+    /// <summary>
+    /// A cell whose silo died stops reporting; calling it reactivates it elsewhere (it rebuilds from storage). A cell that
+    /// stays silent long after that (it came back empty, or went away without <c>CellEmptied</c>) is forgotten, unless it
+    /// holds memory nodes: those are pinged until they report again.
+    /// </summary>
     private void PingSilentCells(DateTime now)
     {
-        var silentAfter = TimeSpan.FromSeconds(5 / _geometry.Config.TickHz);
+        var period = TimeSpan.FromSeconds(1 / _geometry.Config.TickHz);
+        var silentAfter = 5 * period;
+        var forgetAfter = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(5).Ticks, 50 * period.Ticks));
+        List<(int, int)>? forget = null;
         foreach (var (key, at) in _reportedAt)
         {
             if (now - at < silentAfter) continue;
+            if (now - _receivedAt.GetValueOrDefault(key, at) >= forgetAfter
+                && !state.State.MemoryCells.Contains(((long)key.Cx << 32) | (uint)key.Cy))
+            {
+                (forget ??= []).Add(key);
+                continue;
+            }
             _reportedAt[key] = now; // one ping per silent period
             PingCell(key);
+        }
+        if (forget is null) return;
+        foreach (var key in forget)
+        {
+            _reports.Remove(key);
+            _reportedAt.Remove(key);
+            _receivedAt.Remove(key);
         }
     }
 
@@ -206,6 +280,9 @@ public sealed partial class SpaceGrain(
             t => LogPingFailed(key.Cx, key.Cy, t.Exception?.GetBaseException()),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Space {Space} is idle: it stops ticking and deactivates")]
+    private partial void LogIdle(string space);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pinging silent cell ({Cx}, {Cy}) failed")]
     private partial void LogPingFailed(int cx, int cy, Exception? exception);
