@@ -30,6 +30,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     private readonly ISpaceObserver _spaceRef;
     private readonly IFieldObserver _fieldRef;
     private readonly GatewayCounters _counters;
+    private readonly FanOut _fanOut;
     private readonly Lock _lifetime = new();
     private bool _retired;
     private long _lastUsedMs = Environment.TickCount64;
@@ -62,8 +63,9 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     public long Resubscriptions { get; private set; }
 
     public SpaceHub(string space, SpaceGeometry geometry, SpaceTick latest, IGrainFactory grains, GatewayOptions options,
-        GatewayCounters counters, ILogger logger)
+        GatewayCounters counters, FanOut fanOut, ILogger logger)
     {
+        _fanOut = fanOut;
         Space = space;
         Geometry = geometry;
         _latest = latest;
@@ -175,7 +177,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         // The broadcast runs off the observer's delivery path; ticks that arrive meanwhile coalesce into the newest, so a
         // slow turn never builds a queue of stale updates.
         if (Interlocked.Exchange(ref _broadcastWanted, 1) == 0 && Interlocked.CompareExchange(ref _broadcasting, 1, 0) == 0)
-            ThreadPool.UnsafeQueueUserWorkItem(static hub => hub.BroadcastLatest(), this, preferLocal: false);
+            _fanOut.Schedule(this);
         return Task.CompletedTask;
     }
 
@@ -183,7 +185,8 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     private int _broadcastWanted, _broadcasting;
     private long _broadcastSeq = -1;
 
-    private void BroadcastLatest()
+    /// <summary>Runs on a fan-out thread: broadcasts the newest tick (and the events queued with any tick since).</summary>
+    internal void BroadcastLatest(FanOut fanOut)
     {
         while (true)
         {
@@ -201,9 +204,9 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                 try
                 {
                     if (tick.Seq != _broadcastSeq)
-                        Broadcast(sessions, OutboundMessage.Broadcast(ServerMessages.ResonanceUpdate(tick), "resonance_update"), static (s, m) => s.OfferUpdate(m));
+                        Broadcast(fanOut, sessions, OutboundMessage.Broadcast(ServerMessages.ResonanceUpdate(tick), "resonance_update"), static (s, m) => s.OfferUpdate(m));
                     foreach (var e in events)
-                        Broadcast(sessions, OutboundMessage.Broadcast(ServerMessages.ConsciousnessEvent(e), "consciousness_event"), static (s, m) => s.SendRelayed(m));
+                        Broadcast(fanOut, sessions, OutboundMessage.Broadcast(ServerMessages.ConsciousnessEvent(e), "consciousness_event"), static (s, m) => s.SendRelayed(m));
                 }
                 catch (Exception e)
                 {
@@ -217,28 +220,14 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         }
     }
 
-    /// <summary>Sessions a broadcast hands to one thread; more are split across the cores.</summary>
-    private const int BroadcastChunk = 1024;
-
     /// <summary>
     /// Offers one framed message to every session. Each offer writes at once when the session's connection takes it (a
-    /// non-blocking write), so a large space is split across the cores; a slow session only keeps the message waiting.
+    /// non-blocking write), so a large space is split across the fan-out threads; a slow session only keeps the message
+    /// waiting.
     /// </summary>
-    private void Broadcast(ClientSession[] sessions, OutboundMessage message, Action<ClientSession, OutboundMessage> offer)
+    private void Broadcast(FanOut fanOut, ClientSession[] sessions, OutboundMessage message, Action<ClientSession, OutboundMessage> offer)
     {
-        int chunks = Math.Min(Environment.ProcessorCount, (sessions.Length + BroadcastChunk - 1) / BroadcastChunk);
-        if (chunks <= 1)
-        {
-            foreach (var s in sessions) offer(s, message);
-        }
-        else
-        {
-            Parallel.For(0, chunks, new ParallelOptions { MaxDegreeOfParallelism = chunks }, c =>
-            {
-                int from = (int)((long)sessions.Length * c / chunks), to = (int)((long)sessions.Length * (c + 1) / chunks);
-                for (int i = from; i < to; i++) offer(sessions[i], message);
-            });
-        }
+        fanOut.Offer(sessions, message, offer);
         _counters.Broadcast(message.Type, sessions.Length, message.EnqueuedTimestamp);
     }
 

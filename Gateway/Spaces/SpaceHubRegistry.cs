@@ -14,6 +14,8 @@ namespace Resonance.Gateway.Spaces;
 public sealed partial class SpaceHubRegistry(IGrainFactory grains, IOptions<GatewayOptions> options, GatewayCounters counters,
     ILoggerFactory loggers) : IAsyncDisposable
 {
+    private readonly FanOut _fanOut = new(Environment.ProcessorCount);
+
     /// <summary>The pump's period: the fastest field-frame rate a client may ask for.</summary>
     private static readonly TimeSpan PumpPeriod = TimeSpan.FromMilliseconds(1000.0 / Protocol.ClientMessageParser.MaxFrameRate);
 
@@ -72,7 +74,7 @@ public sealed partial class SpaceHubRegistry(IGrainFactory grains, IOptions<Gate
         var grain = grains.GetGrain<ISpaceGrain>(space);
         var geometry = SpaceGeometry.Create(await grain.GetConfig());
         var latest = await grain.GetLatestTick();
-        var hub = new SpaceHub(space, geometry, latest, grains, options.Value, counters, loggers.CreateLogger<SpaceHub>());
+        var hub = new SpaceHub(space, geometry, latest, grains, options.Value, counters, _fanOut, loggers.CreateLogger<SpaceHub>());
         try
         {
             await hub.SubscribeAsync();
@@ -144,6 +146,7 @@ public sealed partial class SpaceHubRegistry(IGrainFactory grains, IOptions<Gate
         _stopping.Cancel();
         foreach (var hub in Active.ToArray()) await hub.DisposeAsync();
         _hubs.Clear();
+        _fanOut.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Pumping the hub of space {Space} failed")]

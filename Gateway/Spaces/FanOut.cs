@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using Resonance.Gateway.Sessions;
+
+namespace Resonance.Gateway.Spaces;
+
+/// <summary>
+/// The process's broadcast threads: one per core, dedicated, so a tick's fan-out never waits in a busy thread pool's
+/// queue behind grain work. The first thread takes the hubs that have a tick to send, one after another; a broadcast to
+/// more sessions than one thread should take is split across all of them.
+/// </summary>
+public sealed class FanOut : IDisposable
+{
+    /// <summary>Sessions one thread takes before a broadcast is split.</summary>
+    public const int Chunk = 1024;
+
+    private readonly ConcurrentQueue<SpaceHub> _hubs = new();
+    private readonly SemaphoreSlim _hubReady = new(0);
+    private readonly Helper[] _helpers;
+    private readonly Thread _coordinator;
+    private volatile bool _stopping;
+
+    public FanOut(int threads)
+    {
+        threads = Math.Max(1, threads);
+        _helpers = new Helper[threads - 1];
+        for (int k = 0; k < _helpers.Length; k++) _helpers[k] = new Helper($"resonance-fanout-{k + 1}");
+        _coordinator = new Thread(Coordinate) { IsBackground = true, Name = "resonance-fanout-0" };
+        _coordinator.Start();
+    }
+
+    /// <summary>Asks for <paramref name="hub"/>'s latest tick to be broadcast (the hub coalesces repeated asks).</summary>
+    public void Schedule(SpaceHub hub)
+    {
+        _hubs.Enqueue(hub);
+        _hubReady.Release();
+    }
+
+    private void Coordinate()
+    {
+        while (true)
+        {
+            _hubReady.Wait();
+            if (_stopping) return;
+            while (_hubs.TryDequeue(out var hub)) hub.BroadcastLatest(this);
+        }
+    }
+
+    /// <summary>Offers <paramref name="message"/> to every session, split across the threads when there are many.</summary>
+    public void Offer(ClientSession[] sessions, OutboundMessage message, Action<ClientSession, OutboundMessage> offer)
+    {
+        int chunks = Math.Min(_helpers.Length + 1, (sessions.Length + Chunk - 1) / Chunk);
+        if (chunks <= 1)
+        {
+            foreach (var s in sessions) offer(s, message);
+            return;
+        }
+        using var done = new CountdownEvent(chunks - 1);
+        for (int c = 1; c < chunks; c++)
+            _helpers[c - 1].Post(new Work(sessions, (int)((long)sessions.Length * c / chunks), (int)((long)sessions.Length * (c + 1) / chunks), message, offer, done));
+        int end = (int)((long)sessions.Length / chunks);
+        for (int i = 0; i < end; i++) offer(sessions[i], message);
+        done.Wait();
+    }
+
+    public void Dispose()
+    {
+        _stopping = true;
+        _hubReady.Release();
+        foreach (var h in _helpers) h.Stop();
+    }
+
+    private sealed record Work(ClientSession[] Sessions, int From, int To, OutboundMessage Message, Action<ClientSession, OutboundMessage> Offer, CountdownEvent Done);
+
+    private sealed class Helper
+    {
+        private readonly SemaphoreSlim _ready = new(0);
+        private readonly ConcurrentQueue<Work> _work = new();
+        private volatile bool _stopping;
+
+        public Helper(string name) => new Thread(Run) { IsBackground = true, Name = name }.Start();
+
+        public void Post(Work work)
+        {
+            _work.Enqueue(work);
+            _ready.Release();
+        }
+
+        public void Stop()
+        {
+            _stopping = true;
+            _ready.Release();
+        }
+
+        private void Run()
+        {
+            while (true)
+            {
+                _ready.Wait();
+                if (_stopping) return;
+                while (_work.TryDequeue(out var w))
+                {
+                    try
+                    {
+                        for (int i = w.From; i < w.To; i++) w.Offer(w.Sessions[i], w.Message);
+                    }
+                    finally
+                    {
+                        w.Done.Signal();
+                    }
+                }
+            }
+        }
+    }
+}
