@@ -7,7 +7,8 @@ namespace Resonance.Gateway.Sessions;
 /// </summary>
 public sealed class ServerStall : IDisposable
 {
-    private static readonly long Period = 50, Slack = 20;
+    // Stalls that pile up client messages last seconds; a coarse probe sees them and costs an idle server nothing measurable.
+    private static readonly long Period = 250, Slack = 50;
     private readonly Timer? _timer;
     private long _expectedAt;
     private long _stalledMs;

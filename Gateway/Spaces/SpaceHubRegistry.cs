@@ -131,6 +131,7 @@ public sealed partial class SpaceHubRegistry(IGrainFactory grains, IOptions<Gate
                     if (_hubs.IsEmpty)
                     {
                         _pump = null;
+                        ReturnMemory();
                         return;
                     }
                 }
@@ -140,6 +141,14 @@ public sealed partial class SpaceHubRegistry(IGrainFactory grains, IOptions<Gate
         {
         }
     }
+
+    /// <summary>
+    /// The gateway just went idle (its last hub was released): one compacting collection hands the memory of the sessions
+    /// that were here back to the system, where an idle process would otherwise keep it (it never allocates enough to
+    /// collect again). Once per transition to idle, never while serving.
+    /// </summary>
+    private static void ReturnMemory() =>
+        ThreadPool.UnsafeQueueUserWorkItem(_ => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true), null);
 
     public async ValueTask DisposeAsync()
     {

@@ -153,7 +153,12 @@ public sealed class NodeGrain(
     {
         _staleWatch?.Dispose();
         _staleWatch = null;
-        if (Current is not { Live: true } node) return;
+        if (Current is not { Live: true } node)
+        {
+            // Nothing to remove (e.g. a session that left before its first update was applied): do not stay active.
+            if (Current is not { Kind: NodeKind.Memory }) DeactivateOnIdle();
+            return;
+        }
         await LeaveCells(node);
         await BreakAll(node.Space);
         if (node.Kind == NodeKind.Memory)
