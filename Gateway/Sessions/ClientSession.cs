@@ -404,12 +404,13 @@ public sealed partial class ClientSession
                 return false;
             }
             case HeartbeatMessage m:
-                Reply(ServerMessages.HeartbeatAck(m.Timestamp), "heartbeat_ack");
+                // The keep-alive is queued before the ack goes out, so an acked heartbeat is always in the next batch.
                 if (_joined)
                 {
                     Volatile.Write(ref _touchSlot, 1);
                     QueueForBatch();
                 }
+                Reply(ServerMessages.HeartbeatAck(m.Timestamp), "heartbeat_ack");
                 return false;
             case QuantumEntangleMessage m:
             {

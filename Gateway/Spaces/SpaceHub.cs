@@ -35,7 +35,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     private bool _retired;
     private long _lastUsedMs = Environment.TickCount64;
     private long _lastRefreshMs = Environment.TickCount64;
-    private long _lastIngestMs;
+    private long _lastIngestMs = Environment.TickCount64;
     private long _lastFramesMs;
     private int _refreshing;
 

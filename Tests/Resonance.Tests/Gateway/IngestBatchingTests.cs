@@ -39,8 +39,23 @@ public sealed class IngestBatchingTests(ManualFlushGatewayFixture fixture) : ICl
         await c.WaitForAsync(m => m.Type == "heartbeat_ack" && m.Json.GetProperty("clientTimestamp").GetDouble() == marker, what: "the heartbeat ack");
     }
 
-    private async Task<NodeSnapshot> LiveAsync(Guid id, Func<NodeSnapshot, bool>? also = null) =>
-        (await Eventually.Until(() => Host.Grains.GetGrain<INodeGrain>(id).GetSnapshot(), s => s is { Live: true } && (also?.Invoke(s) ?? true), what: "the participant live"))!;
+    /// <summary>
+    /// Flushes the hub's batch on every poll until the participant is live (and <paramref name="also"/> holds): a flush
+    /// asked for while another batch is in flight does nothing, so asking once could miss.
+    /// </summary>
+    private async Task<NodeSnapshot> LiveAsync(SpaceHub hub, Guid id, Func<NodeSnapshot, bool>? also = null) =>
+        (await Eventually.Until(() =>
+        {
+            hub.Batcher.Flush();
+            return Host.Grains.GetGrain<INodeGrain>(id).GetSnapshot();
+        }, s => s is { Live: true } && (also?.Invoke(s) ?? true), what: "the participant live"))!;
+
+    /// <summary>Flushes until nothing is queued or in flight.</summary>
+    private static Task SettledAsync(SpaceHub hub) => Eventually.Until(() =>
+    {
+        hub.Batcher.Flush();
+        return Task.FromResult(hub.Batcher.InFlight || hub.Batcher.HasWork);
+    }, busy => !busy, what: "batches done");
 
     [Fact]
     public async Task A_burst_of_stream_updates_reaches_the_node_as_one_command_with_the_latest_state()
@@ -51,9 +66,8 @@ public sealed class IngestBatchingTests(ManualFlushGatewayFixture fixture) : ICl
         await c.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.1, phase = 0.0, x = 5.0, y = 5.0 });
         await SyncAsync(c);
         var hub = await Hubs.GetAsync(space);
-        hub.Batcher.Flush();
-        await LiveAsync(id);
-        await Eventually.Until(() => Task.FromResult(hub.Batcher.InFlight), f => !f, what: "the first batch answered");
+        await LiveAsync(hub, id);
+        await SettledAsync(hub);
         var cell = Host.Grains.GetGrain<ICellGrain>(CellKey.Format(space, 0, 0));
         // The node hands changes to its cells without waiting: the first one must have arrived before counting.
         long changesBefore = (await Eventually.Until(cell.GetStatus, st => st.MemberIds.Contains(id), what: "the cell holds the participant")).ChangesApplied;
@@ -62,9 +76,8 @@ public sealed class IngestBatchingTests(ManualFlushGatewayFixture fixture) : ICl
         for (int k = 1; k <= 200; k++)
             await c.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = k / 1000.0, phase = k / 100.0, x = 5.0, y = 5.0 });
         await SyncAsync(c);
-        hub.Batcher.Flush();
 
-        var node = await LiveAsync(id, s => Math.Abs(s.Strength - 0.2) < 1e-12);
+        var node = await LiveAsync(hub, id, s => Math.Abs(s.Strength - 0.2) < 1e-12);
         Assert.Equal(2.0, node.Phase, 12);
         Assert.Equal(1, hub.Batcher.CommandsSent - commandsBefore);
         // The cell saw one change for the whole burst: nothing was applied twice, nothing in between.
@@ -81,8 +94,7 @@ public sealed class IngestBatchingTests(ManualFlushGatewayFixture fixture) : ICl
         await c.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.4, x = 12.0, y = 12.0 });
         await SyncAsync(c);
         var hub = await Hubs.GetAsync(space);
-        hub.Batcher.Flush();
-        await LiveAsync(id);
+        await LiveAsync(hub, id);
 
         // An update that is still waiting for a flush when the session ends: the leave goes with it and wins.
         await c.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.9, x = 20.0, y = 20.0 });
@@ -102,8 +114,7 @@ public sealed class IngestBatchingTests(ManualFlushGatewayFixture fixture) : ICl
         await first.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.3, x = 4.0, y = 4.0 });
         await SyncAsync(first);
         var hub = await Hubs.GetAsync(space);
-        hub.Batcher.Flush();
-        await LiveAsync(id);
+        await LiveAsync(hub, id);
 
         // The same user reconnects; its new session's first update waits unsent while the old session ends.
         await using var second = await WsClient.ConnectAsync(new Uri(Host.WebSocket + $"?space={space}&userId={id}"));
@@ -111,14 +122,12 @@ public sealed class IngestBatchingTests(ManualFlushGatewayFixture fixture) : ICl
         await second.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.7, x = 4.0, y = 4.0 });
         await SyncAsync(second);
         await first.DisposeAsync();
-        hub.Batcher.Flush();
 
-        await LiveAsync(id, s => Math.Abs(s.Strength - 0.7) < 1e-12);
+        await LiveAsync(hub, id, s => Math.Abs(s.Strength - 0.7) < 1e-12);
         await Eventually.Until(() => Host.Grains.GetGrain<ISpaceGrain>(space).GetLatestTick(), t => t.ActiveNodes == 1, what: "the reconnected participant counted");
         // Still there after any later batch.
         await SyncAsync(second);
-        hub.Batcher.Flush();
-        await Eventually.Until(() => Task.FromResult(hub.Batcher.InFlight || hub.Batcher.HasWork), busy => !busy, what: "batches done");
+        await SettledAsync(hub);
         Assert.True((await Host.Grains.GetGrain<INodeGrain>(id).GetSnapshot())?.Live);
     }
 
@@ -141,7 +150,6 @@ public sealed class IngestBatchingTests(ManualFlushGatewayFixture fixture) : ICl
         await again.WaitForAsync(m => m.Type == "resonance_update" && m.Json.GetProperty("seq").GetInt64() > first.Json.GetProperty("seq").GetInt64(), what: "ticks keep coming");
         await again.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.5, x = 7.0, y = 7.0 });
         await SyncAsync(again);
-        (await Hubs.GetAsync(space)).Batcher.Flush();
-        await LiveAsync(id);
+        await LiveAsync(await Hubs.GetAsync(space), id);
     }
 }
