@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
 using Resonance.Gateway.Hosting;
 using Resonance.Gateway.Protocol;
