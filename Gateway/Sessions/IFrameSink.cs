@@ -51,8 +51,7 @@ public sealed class WebSocketFrameSink(WebSocket socket) : IFrameSink
     {
         byte opcode = WebSocketFrame.Opcode(frame);
         if (opcode == WebSocketFrame.OpClose) return ValueTask.CompletedTask; // the socket sends its own close frame
-        int length = frame[1] & 0x7F;
-        int header = length < 126 ? 2 : length == 126 ? 4 : 10;
+        int header = WebSocketFrame.HeaderLengthOf(frame);
         var kind = opcode == WebSocketFrame.OpBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
         return socket.SendAsync(frame.AsMemory(header), kind, endOfMessage: true, CancellationToken.None);
     }

@@ -173,8 +173,7 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
         Failed?.Invoke(e);
     }
 
-    private bool HasWaiting() => !_closed && (Volatile.Read(ref _reliableCount) > 0 || Volatile.Read(ref _update) is not null
-        || Volatile.Read(ref _relayedCount) > 0 || Volatile.Read(ref _frame) is not null);
+    private bool HasWaiting() => !_closed && Pending > 0;
 
     private bool TryTake(out OutboundMessage message)
     {

@@ -14,6 +14,9 @@ public static class WebSocketFrame
 
     public static byte Opcode(ReadOnlySpan<byte> frame) => (byte)(frame[0] & 0x0F);
 
+    /// <summary>The header length of a frame built here (where its payload starts).</summary>
+    public static int HeaderLengthOf(ReadOnlySpan<byte> frame) => (frame[1] & 0x7F) switch { 126 => 4, 127 => 10, _ => 2 };
+
     public static int HeaderLength(int payloadLength) => payloadLength < 126 ? 2 : payloadLength <= ushort.MaxValue ? 4 : 10;
 
     /// <summary>Writes the header for a final frame of <paramref name="payloadLength"/> bytes; returns its length.</summary>

@@ -135,13 +135,6 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         }
     }
 
-    /// <summary>Starts (or replaces) a session's field subscription; the cells its viewport needs are subscribed first.</summary>
-    public async Task SetFieldSubscriptionAsync(ClientSession session, FieldSubscription? subscription)
-    {
-        if (subscription is not null) await EnsureCellsAsync(subscription, hold: TimeSpan.Zero);
-        session.SetField(subscription);
-    }
-
     /// <summary>Queues an event for relay; the queue goes to the space grain in one call per frame period.</summary>
     public void Relay(SpaceEvent e) => _relay.Enqueue(e);
 

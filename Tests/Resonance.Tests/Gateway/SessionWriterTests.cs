@@ -21,7 +21,7 @@ public sealed class SessionWriterTests
 
         public string[] Texts()
         {
-            lock (Frames) return [.. Frames.Select(f => Encoding.UTF8.GetString(f, WebSocketFrameTests.HeaderLengthOf(f), f.Length - WebSocketFrameTests.HeaderLengthOf(f)))];
+            lock (Frames) return [.. Frames.Select(f => Encoding.UTF8.GetString(f, WebSocketFrame.HeaderLengthOf(f), f.Length - WebSocketFrame.HeaderLengthOf(f)))];
         }
     }
 
@@ -147,7 +147,7 @@ public sealed class SessionWriterTests
 
         public string[] Texts()
         {
-            lock (_frames) return [.. _frames.Select(f => Encoding.UTF8.GetString(f, WebSocketFrameTests.HeaderLengthOf(f), f.Length - WebSocketFrameTests.HeaderLengthOf(f)))];
+            lock (_frames) return [.. _frames.Select(f => Encoding.UTF8.GetString(f, WebSocketFrame.HeaderLengthOf(f), f.Length - WebSocketFrame.HeaderLengthOf(f)))];
         }
     }
 }

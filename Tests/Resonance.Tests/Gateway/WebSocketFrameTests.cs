@@ -5,8 +5,6 @@ namespace Resonance.Tests.Gateway;
 
 public sealed class WebSocketFrameTests
 {
-    public static int HeaderLengthOf(byte[] frame) => (frame[1] & 0x7F) switch { 126 => 4, 127 => 10, _ => 2 };
-
     [Theory]
     [InlineData(0)]
     [InlineData(125)]
