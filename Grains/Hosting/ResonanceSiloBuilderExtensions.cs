@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
@@ -29,18 +28,25 @@ public static class ResonanceSiloBuilderExtensions
     }
 
     /// <summary>
-    /// Keeps grain state in PostgreSQL or SQLite (<see cref="RelationalGrainStorage"/>, this project's own schema, applied on
-    /// first use), serialised with the Orleans binary serializer.
+    /// Keeps grain state in PostgreSQL or SQLite through Orleans' ADO.NET provider (Microsoft.Orleans.Persistence.AdoNet)
+    /// with this project's own schema and statements (<see cref="GrainStateSql"/>, installed at silo start), serialised
+    /// with the Orleans binary serializer. Clearing state deletes its row. State of the earlier layout moves over once
+    /// (<see cref="LegacyGrainStateMigration"/>).
     /// </summary>
     public static ISiloBuilder AddResonanceRelationalStorage(this ISiloBuilder builder, StorageDialect dialect, string connectionString)
     {
-        builder.Services.AddGrainStorage(ResonanceStorage.Name, (sp, name) => new RelationalGrainStorage(
-            name,
-            dialect,
-            connectionString,
-            sp.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
-            ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(sp),
-            sp.GetRequiredService<ILogger<RelationalGrainStorage>>()));
+        var source = GrainStateSchema.OpenDataSource(dialect, connectionString);
+        builder.AddAdoNetGrainStorage(ResonanceStorage.Name, o =>
+        {
+            // The provider names SQLite "System.Data.SQLite" and serves it with Microsoft.Data.Sqlite's factory.
+            o.Invariant = dialect == StorageDialect.Postgres ? "Npgsql" : "System.Data.SQLite";
+            o.DataSource = source;
+            o.DeleteStateOnClear = true;
+        });
+        // The provider's default serializer is JSON; binary keeps the payloads the earlier layout wrote readable as-is.
+        builder.Services.AddOptions<AdoNetGrainStorageOptions>(ResonanceStorage.Name)
+            .Configure<IServiceProvider>((o, sp) => o.GrainStorageSerializer = ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(sp));
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>>(sp => new GrainStateLifecycle(dialect, source, sp));
         return builder;
     }
 

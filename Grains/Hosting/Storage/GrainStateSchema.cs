@@ -1,55 +1,70 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
 namespace Resonance.Grains.Hosting.Storage;
 
 /// <summary>
-/// The grain-state table, written for this project. One row per (service, state name, grain id); <c>etag</c> counts
-/// writes and guards against lost updates (optimistic concurrency). Every statement is idempotent.
+/// Applies <see cref="GrainStateSql"/>'s schema and installs its statements in <c>OrleansQuery</c>, where the ADO.NET
+/// provider reads them when it starts. Idempotent; on PostgreSQL several silos starting at once take turns (an advisory
+/// lock), since concurrent <c>CREATE TABLE IF NOT EXISTS</c> can collide. Every start re-installs the statements, so an
+/// upgrade's changed SQL takes effect with it.
 /// </summary>
-public static class GrainStateSchema
+public sealed partial class GrainStateSchema(StorageDialect dialect, DbDataSource source, ILogger<GrainStateSchema> logger)
 {
-    public const string Table = "resonance_grain_state";
+    // Any fixed key: only this installer takes it.
+    private const long LockKey = 0x7265736f6e616e63;
 
-    public static string Create(StorageDialect dialect) => dialect switch
+    public async Task ApplyAsync(CancellationToken cancellationToken)
     {
-        StorageDialect.Postgres => $"""
-            CREATE TABLE IF NOT EXISTS {Table} (
-                service_id  text        NOT NULL,
-                state_name  text        NOT NULL,
-                grain_id    text        NOT NULL,
-                grain_type  text        NOT NULL,
-                etag        bigint      NOT NULL,
-                payload     bytea       NOT NULL,
-                updated_utc timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (service_id, state_name, grain_id)
-            );
-            """,
-        _ => $"""
-            PRAGMA journal_mode = WAL;
-            CREATE TABLE IF NOT EXISTS {Table} (
-                service_id  TEXT    NOT NULL,
-                state_name  TEXT    NOT NULL,
-                grain_id    TEXT    NOT NULL,
-                grain_type  TEXT    NOT NULL,
-                etag        INTEGER NOT NULL,
-                payload     BLOB    NOT NULL,
-                updated_utc TEXT    NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-                PRIMARY KEY (service_id, state_name, grain_id)
-            );
-            """,
-    };
+        if (dialect == StorageDialect.Sqlite)
+        {
+            var path = new SqliteConnectionStringBuilder(source.ConnectionString).DataSource;
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+            if (directory is not null) Directory.CreateDirectory(directory);
+        }
+        await using var connection = await source.OpenConnectionAsync(cancellationToken);
+        if (dialect == StorageDialect.Sqlite)
+            await Execute(connection, null, "PRAGMA journal_mode = WAL", cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (dialect == StorageDialect.Postgres)
+            await Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({LockKey})", cancellationToken);
+        await Execute(connection, transaction, GrainStateSql.Load(dialect, "schema"), cancellationToken);
+        foreach (string key in GrainStateSql.QueryKeys)
+        {
+            await using var upsert = connection.CreateCommand();
+            upsert.Transaction = transaction;
+            upsert.CommandText = GrainStateSql.UpsertQuery;
+            Add(upsert, "key", key);
+            Add(upsert, "text", GrainStateSql.Load(dialect, key));
+            await upsert.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        LogReady(dialect);
+    }
 
-    public const string Read = $"SELECT etag, payload FROM {Table} WHERE service_id = @service AND state_name = @state AND grain_id = @grain";
+    private static async Task Execute(DbConnection connection, DbTransaction? transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
-    /// <summary>First write: only if no row exists (a concurrent first write loses and reports a conflict).</summary>
-    public const string Insert = $"""
-        INSERT INTO {Table} (service_id, state_name, grain_id, grain_type, etag, payload)
-        VALUES (@service, @state, @grain, @type, 1, @payload)
-        ON CONFLICT (service_id, state_name, grain_id) DO NOTHING
-        """;
+    internal static void Add(DbCommand command, string name, object? value)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        command.Parameters.Add(p);
+    }
 
-    public const string Update = $"""
-        UPDATE {Table} SET etag = etag + 1, payload = @payload, updated_utc = CURRENT_TIMESTAMP
-        WHERE service_id = @service AND state_name = @state AND grain_id = @grain AND etag = @etag
-        """;
+    /// <summary>The database behind <paramref name="connectionString"/>, as the provider and the migration use it.</summary>
+    public static DbDataSource OpenDataSource(StorageDialect dialect, string connectionString) => dialect == StorageDialect.Postgres
+        ? NpgsqlDataSource.Create(connectionString)
+        : new SqliteDataSource(connectionString);
 
-    public const string Delete = $"DELETE FROM {Table} WHERE service_id = @service AND state_name = @state AND grain_id = @grain AND etag = @etag";
+    [LoggerMessage(Level = LogLevel.Information, Message = "Grain state schema and provider statements installed ({Dialect})")]
+    private partial void LogReady(StorageDialect dialect);
 }
