@@ -1,7 +1,7 @@
 using Orleans.Dashboard;
 using Resonance.Grains;
 using Resonance.Grains.Hosting;
-using Resonance.Grains.Rollups;
+using Resonance.Grains.Events;
 
 // A silo. With Resonance__Cluster__Redis and Resonance__Storage__Postgres set it joins the production cluster (Redis
 // membership and reminders, grain state in PostgreSQL); without them it runs alone with localhost clustering and
@@ -16,8 +16,8 @@ builder.UseOrleans(orleans =>
     orleans.UseResonanceCluster(builder.Configuration);
     orleans.AddResonanceGrains();
     if (dashboard) orleans.AddResonanceDashboard(builder.Configuration);
-    // Per-minute rollups read the events from PostgreSQL (or, without it, from a local events file).
-    orleans.AddResonanceRollups(builder.Configuration["Resonance:Storage:Postgres"], Path.Combine("data", "events.db"));
+    // The event store, its writer, rollups and maintenance: PostgreSQL (or, without it, a local events file).
+    orleans.AddResonanceEvents(builder.Configuration, Path.Combine("data", "events.db"));
 });
 
 var app = builder.Build();

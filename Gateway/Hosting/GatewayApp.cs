@@ -6,7 +6,7 @@ using Resonance.Gateway.Sessions;
 using Resonance.Gateway.Spaces;
 using Resonance.Grains;
 using Resonance.Grains.Hosting;
-using Resonance.Grains.Rollups;
+using Resonance.Grains.Events;
 
 namespace Resonance.Gateway.Hosting;
 
@@ -42,10 +42,7 @@ public static class GatewayApp
         builder.AddResonanceObservability("resonance-gateway", GatewayCounters.MeterName);
 
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new();
-        var storage = builder.Configuration.GetSection(EventStorageOptions.Section).Get<EventStorageOptions>() ?? new();
-        string sqlitePath = Path.Combine(gateway.DataDirectory, "events.db");
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
-        builder.Services.AddOptions<EventStorageOptions>().BindConfiguration(EventStorageOptions.Section);
 
         bool embedded = !string.Equals(gateway.Mode, "client", StringComparison.OrdinalIgnoreCase);
         // The Orleans Dashboard costs CPU even when nobody looks (ResonanceDashboard), so it is off unless enabled.
@@ -62,8 +59,8 @@ public static class GatewayApp
                 orleans.UseResonanceCluster(builder.Configuration);
                 orleans.AddResonanceGrains();
                 if (dashboard) orleans.AddResonanceDashboard(builder.Configuration);
-                // Rollup grains are reminder-driven and read the same event store as this gateway.
-                orleans.AddResonanceRollups(storage.Postgres, sqlitePath);
+                // The co-hosted silo owns the event store (its SQLite file next to the grain state without PostgreSQL).
+                orleans.AddResonanceEvents(builder.Configuration, Path.Combine(gateway.DataDirectory, "events.db"));
             });
         }
         else
@@ -87,15 +84,8 @@ public static class GatewayApp
             sp.GetRequiredService<GatewayCounters>().ObserveCache(() => cache.Hits, () => cache.Misses);
             return cache;
         });
-        // PostgreSQL when Resonance:Storage:Postgres is set, else the embedded default's SQLite file.
-        builder.Services.AddSingleton<IEventStore>(sp => storage.UsePostgres
-            ? new PostgresEventStore(storage.Postgres!, storage.PartitionDaysAhead, sp.GetRequiredService<ILogger<PostgresEventStore>>())
-            : new SqliteEventStore(sqlitePath));
-        builder.Services.AddSingleton<RollupStarter>();
-        builder.Services.AddSingleton<EventWriter>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventWriter>());
-        // After the writer: its start initialises the store's schema.
-        builder.Services.AddHostedService<EventMaintenance>();
+        // Events go to the cluster's event log grain (the silo side owns the store); the gateway keeps no connection.
+        builder.Services.AddSingleton<EventAppender>();
         builder.Services.AddOpenApi();
 
         var app = builder.Build();

@@ -55,7 +55,7 @@ public static partial class RestEndpoints
 
     // -----------------------------------------------------------------------------------------------------------------
 
-    private static async Task<IResult> PostEvents(HttpRequest request, SpaceHubRegistry hubs, EventWriter writer, IOptions<GatewayOptions> options, CancellationToken ct)
+    private static async Task<IResult> PostEvents(HttpRequest request, SpaceHubRegistry hubs, EventAppender events, IOptions<GatewayOptions> options, CancellationToken ct)
     {
         if (request.ContentLength is > 4 * 1024 * 1024)
             return Error(413, ErrorCodes.MessageTooLarge, "Batches are limited to 4 MiB.");
@@ -111,7 +111,7 @@ public static partial class RestEndpoints
             {
                 try
                 {
-                    await writer.WriteAsync(accepted.Select(a => a.Record).ToList(), ct);
+                    await events.AppendAsync([.. accepted.Select(a => a.Record)], ct);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
@@ -271,7 +271,7 @@ public static partial class RestEndpoints
     // Positions are field units; anything beyond this is a mistake rather than a query.
     private const double MaxCoordinate = 1e9;
 
-    private static async Task<IResult> GetEvents(string id, HttpRequest request, IEventStore store, CancellationToken ct)
+    private static async Task<IResult> GetEvents(string id, HttpRequest request, IGrainFactory grains)
     {
         if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
         var range = TimeRange(request, TimeSpan.FromHours(1));
@@ -289,11 +289,11 @@ public static partial class RestEndpoints
         }
 
         var near = radius is { } r ? (x!.Value, y!.Value, r) : ((double, double, double)?)null;
-        var events = await store.QueryAsync(new EventQuery(id, from, to, limit, near), ct);
+        var events = await grains.GetGrain<IEventLogGrain>(0).Query(new EventQuery(id, from, to, limit, near));
         return Results.Json(new
         {
             space = id,
-            count = events.Count,
+            count = events.Length,
             events = events.Select(r => new
             {
                 eventId = r.Event.EventId,

@@ -26,7 +26,7 @@ public sealed partial class ClientSession
     private readonly SpaceHub _hub;
     private readonly (double X, double Y)? _initialPosition;
     private readonly IGrainFactory _grains;
-    private readonly EventWriter _events;
+    private readonly EventAppender _events;
     private readonly GatewayOptions _options;
     private readonly GatewayCounters _counters;
     private readonly ILogger _logger;
@@ -52,7 +52,7 @@ public sealed partial class ClientSession
     private readonly TaskCompletionSource _left = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public ClientSession(WebSocket socket, SessionWriter writer, Guid userId, SpaceHub hub, (double X, double Y)? initialPosition,
-        IGrainFactory grains, EventWriter events, GatewayOptions options, GatewayCounters counters, ServerStall stall, ILogger logger)
+        IGrainFactory grains, EventAppender events, GatewayOptions options, GatewayCounters counters, ServerStall stall, ILogger logger)
     {
         _socket = socket;
         _writer = writer;
@@ -435,7 +435,7 @@ public sealed partial class ClientSession
                 var e = m.ToSpaceEvent(Guid.NewGuid(), UserId);
                 try
                 {
-                    await _events.WriteAsync(new EventRecord(Space, e), _abort.Token);
+                    await _events.AppendAsync(new EventRecord(Space, e), _abort.Token);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -22,7 +22,7 @@ public static partial class WebSocketEndpoint
         HttpContext context,
         SpaceHubRegistry hubs,
         IGrainFactory grains,
-        EventWriter events,
+        EventAppender events,
         IOptions<GatewayOptions> options,
         GatewayCounters counters,
         ServerStall stall,

@@ -1,5 +1,6 @@
+using Resonance.Grains;
 using Microsoft.Extensions.Logging.Abstractions;
-using Resonance.Gateway.Events;
+using Resonance.Grains.Events;
 using Resonance.Tests.Services;
 
 namespace Resonance.Tests.Events;

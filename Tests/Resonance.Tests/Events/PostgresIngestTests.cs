@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Resonance.Gateway.Events;
+using Resonance.Grains.Events;
 using Resonance.Tests.Gateway;
 
 namespace Resonance.Tests.Events;

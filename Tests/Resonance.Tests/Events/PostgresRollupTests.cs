@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Resonance.Gateway.Events;
+using Resonance.Grains.Events;
 using Resonance.Grains;
 using Resonance.Tests.Cluster;
 using Resonance.Tests.Gateway;

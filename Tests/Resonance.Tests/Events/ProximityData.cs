@@ -1,4 +1,5 @@
-using Resonance.Gateway.Events;
+using Resonance.Grains;
+using Resonance.Grains.Events;
 
 namespace Resonance.Tests.Events;
 

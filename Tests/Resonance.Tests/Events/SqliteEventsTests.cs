@@ -1,4 +1,4 @@
-using Resonance.Gateway.Events;
+using Resonance.Grains.Events;
 using Resonance.Grains;
 using Resonance.Tests.Cluster;
 using Resonance.Tests.Gateway;
@@ -32,6 +32,30 @@ public sealed class SqliteEventsTests
         finally
         {
             GatewayHost.DeleteData(dir.FullName);
+        }
+    }
+
+    [Fact]
+    public async Task The_silo_side_owns_the_store_maintenance_runs_in_its_grain_and_history_is_read_through_the_event_log_grain()
+    {
+        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["Resonance:Storage:Postgres"] = "" });
+        try
+        {
+            var store = (IEventStore)host.App.Services.GetService(typeof(IEventStore))!;
+            var now = DateTime.UtcNow;
+            var records = new[] { 45.0, 31, 2, 0.001 }.Select(days => TestEvents.Make("kept-or-expired", now.AddDays(-days))).ToArray();
+            // Appended the way a gateway appends: one grain call, answered after the commit.
+            await host.Grains.GetGrain<IEventLogGrain>(0).Append(records);
+            Assert.Equal(4, await host.Grains.GetGrain<IEventLogGrain>(0).Count("kept-or-expired"));
+            await host.Grains.GetGrain<IEventMaintenanceGrain>(0).MaintainNow();
+            var left = await host.Grains.GetGrain<IEventLogGrain>(0).Query(new EventQuery("kept-or-expired", now.AddDays(-60), now.AddMinutes(1), 100));
+            Assert.Equal(records.Skip(2).Select(r => r.Event.EventId), left.Select(r => r.Event.EventId));
+            Assert.Equal(2, await store.CountAsync("kept-or-expired", CancellationToken.None));
+        }
+        finally
+        {
+            await host.StopAsync();
+            GatewayHost.DeleteData(host.DataDirectory);
         }
     }
 

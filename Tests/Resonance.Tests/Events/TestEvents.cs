@@ -1,4 +1,4 @@
-using Resonance.Gateway.Events;
+using Resonance.Grains.Events;
 using Resonance.Grains;
 
 namespace Resonance.Tests.Events;

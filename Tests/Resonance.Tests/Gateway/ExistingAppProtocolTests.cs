@@ -135,7 +135,7 @@ public sealed class ExistingAppProtocolTests(GatewayFixture fixture) : IClassFix
         Assert.Equal(3, relayed.GetProperty("data").GetProperty("depth").GetInt32());
 
         // Acked means stored: it is in the store already.
-        var store = (Resonance.Gateway.Events.IEventStore)Host.App.Services.GetService(typeof(Resonance.Gateway.Events.IEventStore))!;
+        var store = (Resonance.Grains.Events.IEventStore)Host.App.Services.GetService(typeof(Resonance.Grains.Events.IEventStore))!;
         var stored = await store.QueryAsync("app-mem", DateTime.UtcNow.AddMinutes(-5), DateTime.UtcNow.AddMinutes(1), 100, CancellationToken.None);
         Assert.Contains(stored, r => r.Event.EventId == eventId && r.Event.EventType == "insight");
     }

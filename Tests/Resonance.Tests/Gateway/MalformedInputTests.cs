@@ -161,7 +161,7 @@ public sealed class MalformedInputTests(GatewayFixture fixture) : IClassFixture<
         var settled = await Eventually.Until(() => space.GetLatestTick(), t => t.ActiveNodes == 1 && t.MemoryNodes == 1, what: "the space counts both nodes");
         var nodeBefore = await Host.Grains.GetGrain<INodeGrain>(userId).GetSnapshot();
         var cellsBefore = await CellTiles();
-        var store = (Resonance.Gateway.Events.IEventStore)Host.App.Services.GetService(typeof(Resonance.Gateway.Events.IEventStore))!;
+        var store = (Resonance.Grains.Events.IEventStore)Host.App.Services.GetService(typeof(Resonance.Grains.Events.IEventStore))!;
         long eventsBefore = await store.CountAsync(Space, CancellationToken.None);
 
         var random = new Random(20261125);

@@ -1,12 +1,14 @@
+using Microsoft.Extensions.Hosting;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 
-namespace Resonance.Gateway.Events;
+namespace Resonance.Grains.Events;
 
 /// <summary>
 /// Group commit in front of an <see cref="IEventStore"/>: callers hand in events and await their commit; one loop takes
 /// whatever is queued (up to <see cref="MaxBatch"/>) and commits it in one transaction. The queue is bounded, so a slow
-/// database pushes back on the callers instead of growing memory.
+/// database pushes back on the callers instead of growing memory. The store's schema is applied before the silo
+/// becomes active (<see cref="EventsSiloBuilderExtensions"/>).
 /// </summary>
 public sealed partial class EventWriter(IEventStore store, RollupStarter rollups, ILogger<EventWriter> logger) : BackgroundService
 {
@@ -38,12 +40,6 @@ public sealed partial class EventWriter(IEventStore store, RollupStarter rollups
     }
 
     public Task WriteAsync(EventRecord record, CancellationToken cancellationToken) => WriteAsync([record], cancellationToken);
-
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        await store.InitializeAsync(cancellationToken);
-        await base.StartAsync(cancellationToken);
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

@@ -1,4 +1,4 @@
-namespace Resonance.Gateway.Events;
+namespace Resonance.Grains.Events;
 
 /// <summary>Where events are stored, bound from <c>Resonance:Storage</c> (env: <c>Resonance__Storage__...</c>).</summary>
 public sealed class EventStorageOptions

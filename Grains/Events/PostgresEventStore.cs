@@ -4,7 +4,7 @@ using Npgsql;
 using NpgsqlTypes;
 using Resonance.Grains;
 
-namespace Resonance.Gateway.Events;
+namespace Resonance.Grains.Events;
 
 /// <summary>
 /// Events in PostgreSQL + PostGIS (<c>consciousness_events</c>, see <c>Sql/*.sql</c>). A batch is one transaction: binary COPY

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Resonance.Grains;
 
-namespace Resonance.Gateway.Events;
+namespace Resonance.Grains.Events;
 
 /// <summary>
 /// Makes sure every space that receives events has its rollup grain's reminder registered. Called after each commit;

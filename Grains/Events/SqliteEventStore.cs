@@ -2,7 +2,7 @@ using Microsoft.Data.Sqlite;
 using Resonance.Grains;
 using Resonance.Grains.Hosting.Storage;
 
-namespace Resonance.Gateway.Events;
+namespace Resonance.Grains.Events;
 
 /// <summary>
 /// The embedded default's event store: one SQLite file (WAL, synchronous=FULL so a committed batch survives a crash).

@@ -1,4 +1,4 @@
-namespace Resonance.Gateway.Events;
+namespace Resonance.Grains.Events;
 
 /// <summary>Durable storage of consciousness events. <see cref="AppendAsync"/> returns only after the batch is committed.</summary>
 public interface IEventStore

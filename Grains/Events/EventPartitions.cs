@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Resonance.Gateway.Events;
+namespace Resonance.Grains.Events;
 
 /// <summary>
 /// Naming of the daily partitions of <c>consciousness_events</c>: <c>consciousness_events_pYYYYMMDD</c> holds the UTC day

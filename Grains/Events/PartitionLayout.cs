@@ -1,4 +1,4 @@
-namespace Resonance.Gateway.Events;
+namespace Resonance.Grains.Events;
 
 /// <summary>How <c>consciousness_events</c> is split by time on PostgreSQL.</summary>
 public enum PartitionLayout

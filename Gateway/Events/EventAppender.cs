@@ -1,0 +1,78 @@
+using System.Threading.Channels;
+using Resonance.Grains;
+
+namespace Resonance.Gateway.Events;
+
+/// <summary>
+/// The gateway's side of event storage: appends from every session and REST request are coalesced before the grain
+/// boundary into <see cref="IEventLogGrain.Append"/> calls of up to <see cref="MaxBatch"/> records, with a few calls in
+/// flight at once. A caller's task completes when its records are committed (the grain returns after the silo's group
+/// commit), so acks still follow the commit; it faults when the store failed. The gateway itself holds no database
+/// connection.
+/// </summary>
+public sealed class EventAppender : IAsyncDisposable
+{
+    public const int MaxBatch = 256;
+    private const int Lanes = 4;
+    private const int Capacity = 16 * 1024;
+
+    private readonly IGrainFactory _grains;
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Capacity)
+    {
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+    private readonly Task[] _lanes;
+
+    private readonly record struct Pending(EventRecord[] Records, TaskCompletionSource Committed);
+
+    public EventAppender(IGrainFactory grains)
+    {
+        _grains = grains;
+        _lanes = [.. Enumerable.Range(0, Lanes).Select(_ => Task.Run(RunAsync))];
+    }
+
+    public Task AppendAsync(EventRecord record, CancellationToken cancellationToken) => AppendAsync([record], cancellationToken);
+
+    /// <summary>Completes once every record is durably stored; faults if the store failed.</summary>
+    public async Task AppendAsync(EventRecord[] records, CancellationToken cancellationToken)
+    {
+        if (records.Length == 0) return;
+        var committed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _queue.Writer.WriteAsync(new Pending(records, committed), cancellationToken);
+        await committed.Task.WaitAsync(cancellationToken);
+    }
+
+    private async Task RunAsync()
+    {
+        var taken = new List<Pending>();
+        var records = new List<EventRecord>(MaxBatch);
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync())
+        {
+            taken.Clear();
+            records.Clear();
+            while (records.Count < MaxBatch && reader.TryRead(out var p))
+            {
+                taken.Add(p);
+                records.AddRange(p.Records);
+            }
+            if (taken.Count == 0) continue;
+            try
+            {
+                await _grains.GetGrain<IEventLogGrain>(0).Append([.. records]);
+                foreach (var p in taken) p.Committed.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                foreach (var p in taken) p.Committed.TrySetException(e);
+            }
+        }
+    }
+
+    /// <summary>Lets queued appends finish (their callers get their answers), then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await Task.WhenAll(_lanes);
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Resonance.Grains.Rollups;
+
+namespace Resonance.Grains.Events;
+
+public static class EventsSiloBuilderExtensions
+{
+    /// <summary>
+    /// The event storage layer, all on the silo side: the store (PostgreSQL when <c>Resonance:Storage:Postgres</c> is set,
+    /// else the SQLite file at <paramref name="sqlitePath"/>), its schema applied before the silo becomes active, the
+    /// group-commit writer behind <see cref="IEventLogGrain"/>, rollups and maintenance on reminders. The host must add a
+    /// reminder service.
+    /// </summary>
+    public static ISiloBuilder AddResonanceEvents(this ISiloBuilder builder, IConfiguration configuration, string sqlitePath)
+    {
+        var storage = configuration.GetSection(EventStorageOptions.Section).Get<EventStorageOptions>() ?? new();
+        builder.Services.AddOptions<EventStorageOptions>().BindConfiguration(EventStorageOptions.Section);
+        builder.Services.AddSingleton<IEventStore>(sp => storage.UsePostgres
+            ? new PostgresEventStore(storage.Postgres!, storage.PartitionDaysAhead, sp.GetRequiredService<ILogger<PostgresEventStore>>())
+            : new SqliteEventStore(sqlitePath));
+        builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, EventStoreLifecycle>();
+        builder.Services.AddSingleton<RollupStarter>();
+        builder.Services.AddSingleton<EventWriter>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventWriter>());
+        builder.AddResonanceRollups(storage.Postgres, sqlitePath);
+        builder.AddStartupTask(async (sp, _) =>
+        {
+            try
+            {
+                await sp.GetRequiredService<IGrainFactory>().GetGrain<IEventMaintenanceGrain>(0).Start();
+            }
+            catch (Exception e)
+            {
+                // The next silo start (or the reminder, once registered) tries again; nothing depends on it yet.
+                sp.GetRequiredService<ILogger<EventMaintenanceGrain>>().LogWarning(e, "Starting the event store maintenance failed");
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Applies the event store's schema before grains activate, so the first append and the maintenance find it.</summary>
+    private sealed class EventStoreLifecycle(IEventStore store) : ILifecycleParticipant<ISiloLifecycle>
+    {
+        public void Participate(ISiloLifecycle lifecycle) =>
+            lifecycle.Subscribe(nameof(IEventStore), ServiceLifecycleStage.ApplicationServices, store.InitializeAsync);
+    }
+}
