@@ -29,4 +29,8 @@ app.MapGet("/healthz", async (IGrainFactory grains, CancellationToken ct) =>
     var tick = await grains.GetGrain<ISpaceGrain>(SpaceId.Default).GetLatestTick().WaitAsync(TimeSpan.FromSeconds(5), ct);
     return Results.Ok(new { status = "ok", role = "silo", space = tick.Space, seq = tick.Seq });
 });
+// Alive: the process serves HTTP (no dependency is asked, so an outage elsewhere never restarts it).
+app.MapGet("/livez", () => Results.Ok(new { status = "alive", role = "silo" }));
+// SIGTERM stops the host, and with it the silo: it leaves the cluster (membership marks it dead at once, its grains
+// deactivate and their state is written) instead of being declared dead by probes later.
 app.Run();

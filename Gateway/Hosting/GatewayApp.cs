@@ -74,6 +74,7 @@ public static class GatewayApp
 
         builder.Services.AddSingleton<GatewayCounters>();
         builder.Services.AddSingleton<ServerStall>();
+        builder.Services.AddSingleton<GatewayDrain>();
         builder.Services.AddSingleton<SpaceHubRegistry>();
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(
             o => o.UnsafePreferInlineScheduling = gateway.InlineSocketScheduling);
@@ -113,12 +114,25 @@ public static class GatewayApp
         if (dashboard) app.MapOrleansDashboard("/dashboard");
         WebSocketEndpoint.Map(app);
         RestEndpoints.Map(app);
-        app.MapGet("/healthz", async (IGrainFactory grains, CancellationToken ct) =>
+        // Ready: the cluster answers a grain call, and the gateway is not draining.
+        app.MapGet("/healthz", async (IGrainFactory grains, GatewayDrain drain, CancellationToken ct) =>
         {
+            if (drain.Draining) return Results.Json(new { status = "draining", role = "gateway" }, statusCode: StatusCodes.Status503ServiceUnavailable);
             var tick = await grains.GetGrain<ISpaceGrain>(SpaceId.Default).GetLatestTick().WaitAsync(TimeSpan.FromSeconds(5), ct);
             return Results.Ok(new { status = "ok", role = "gateway", mode = embedded ? "embedded" : "client", space = tick.Space, seq = tick.Seq });
         });
-        app.Lifetime.ApplicationStopping.Register(() => app.Services.GetRequiredService<SpaceHubRegistry>().DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5)));
+        // Alive: the process serves HTTP (no dependency is asked, so an outage elsewhere never restarts it).
+        app.MapGet("/livez", () => Results.Ok(new { status = "alive", role = "gateway" }));
+        var drain = app.Services.GetRequiredService<GatewayDrain>();
+        app.Lifetime.ApplicationStopping.Register(() =>
+        {
+            // Token callbacks run newest first: the sessions' own (close with 1012) have run by now; a session that
+            // opens after this still drains at once, since it registers on a cancelled token.
+            drain.Begin();
+            if (!drain.WaitForSessions())
+                app.Logger.LogWarning("Drain timeout: {Open} sessions still open after {Timeout}", app.Services.GetRequiredService<GatewayCounters>().Connected, gateway.DrainTimeout);
+            app.Services.GetRequiredService<SpaceHubRegistry>().DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(5));
+        });
         return app;
     }
 }

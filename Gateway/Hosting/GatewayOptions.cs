@@ -59,4 +59,10 @@ public sealed class GatewayOptions
     /// hop per message. The gateway's handlers never block, which is what makes this safe here.
     /// </summary>
     public bool InlineSocketScheduling { get; set; } = true;
+
+    /// <summary>
+    /// On shutdown (SIGTERM), how long the gateway waits for its sessions to close after telling them to reconnect
+    /// (close 1012) before it stops anyway.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }

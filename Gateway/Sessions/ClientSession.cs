@@ -37,6 +37,8 @@ public sealed partial class ClientSession
     private FieldSubscription? _field;
     private bool _joined;
     private int _closeRequested;
+    // Drain (the gateway stopping): close with 1012 once the message being handled, if any, has had its answer.
+    private int _draining, _handling;
     private long _lastReceivedMs = Environment.TickCount64;
     // Broadcasts are offered only after connection_established went first.
     private volatile bool _greeted;
@@ -144,9 +146,22 @@ public sealed partial class ClientSession
         }
     }
 
+    /// <summary>WebSocket close code 1012 (RFC 6455 registry: "Service Restart"): the client should reconnect.</summary>
+    public const WebSocketCloseStatus ServiceRestart = (WebSocketCloseStatus)1012;
+
+    /// <summary>
+    /// Closes the session for a gateway shutdown with <see cref="ServiceRestart"/>, after the message in hand (if any) is
+    /// answered, so an event being committed still gets its ack before the close frame.
+    /// </summary>
+    public void Drain()
+    {
+        Interlocked.Exchange(ref _draining, 1);
+        if (Interlocked.CompareExchange(ref _handling, 0, 0) == 0) RequestClose(ServiceRestart, "service restart");
+    }
+
     public async Task RunAsync(CancellationToken stopping)
     {
-        using var stop = stopping.Register(() => RequestClose(WebSocketCloseStatus.EndpointUnavailable, "server shutting down"));
+        using var stop = stopping.Register(Drain);
         _counters.SessionOpened();
         Reply(ServerMessages.ConnectionEstablished(UserId, Space, _hub.Geometry.Config, _hub.Latest), "connection_established");
         _greeted = true;
@@ -304,7 +319,21 @@ public sealed partial class ClientSession
                         Fail(ErrorCodes.MessageTooLarge, $"Messages are limited to {limit} bytes.", null, null);
                         continue;
                     }
-                    if (await HandleAsync(buffer.AsMemory(0, length))) return;
+                    // Announce the handling, then look for a drain (Drain does the reverse): at least one side sees the
+                    // other, so a message is either left unapplied (the client resends what was not acked) or answered
+                    // before the close frame.
+                    Interlocked.Exchange(ref _handling, 1);
+                    bool done = false;
+                    try
+                    {
+                        if (Interlocked.CompareExchange(ref _draining, 0, 0) == 0) done = await HandleAsync(buffer.AsMemory(0, length));
+                    }
+                    finally
+                    {
+                        Interlocked.Exchange(ref _handling, 0);
+                        if (Interlocked.CompareExchange(ref _draining, 0, 0) == 1) RequestClose(ServiceRestart, "service restart");
+                    }
+                    if (done) return;
                 }
                 finally
                 {

@@ -26,12 +26,20 @@ public static partial class WebSocketEndpoint
         IOptions<GatewayOptions> options,
         GatewayCounters counters,
         ServerStall stall,
+        GatewayDrain drain,
         ILoggerFactory loggers,
         IHostApplicationLifetime lifetime)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await Results.Problem("This endpoint speaks WebSocket only.", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+            return;
+        }
+        if (drain.Draining)
+        {
+            // Shutting down: a load balancer retries the upgrade on another gateway.
+            context.Response.Headers.RetryAfter = "1";
+            await Results.Problem("This gateway is shutting down; reconnect.", statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
             return;
         }
         var query = context.Request.Query;
