@@ -17,14 +17,17 @@ public static class EventsSiloBuilderExtensions
     {
         var storage = configuration.GetSection(EventStorageOptions.Section).Get<EventStorageOptions>() ?? new();
         builder.Services.AddOptions<EventStorageOptions>().BindConfiguration(EventStorageOptions.Section);
-        builder.Services.AddSingleton<IEventStore>(sp => storage.UsePostgres
-            ? new PostgresEventStore(storage.Postgres!, storage.PartitionDaysAhead, sp.GetRequiredService<ILogger<PostgresEventStore>>())
-            : new SqliteEventStore(sqlitePath));
+        builder.Services.AddSingleton(sp => storage.UsePostgres
+            ? EventStore.Postgres(storage.Postgres!, storage.PartitionDaysAhead, sp.GetRequiredService<ILogger<EventStore>>())
+            : EventStore.Sqlite(sqlitePath));
+        builder.Services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<EventStore>());
+        // The rollup grains read events and own event_rollups through the same store.
+        builder.Services.AddSingleton<IRollupStore>(sp => sp.GetRequiredService<EventStore>());
+        builder.Services.AddOptions<RollupOptions>().BindConfiguration(RollupOptions.Section);
         builder.Services.AddSingleton<ILifecycleParticipant<ISiloLifecycle>, EventStoreLifecycle>();
         builder.Services.AddSingleton<RollupStarter>();
         builder.Services.AddSingleton<EventWriter>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EventWriter>());
-        builder.AddResonanceRollups(storage.Postgres, sqlitePath);
         builder.AddStartupTask(async (sp, _) =>
         {
             try

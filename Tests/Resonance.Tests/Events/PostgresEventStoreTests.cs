@@ -8,7 +8,7 @@ namespace Resonance.Tests.Events;
 /// <summary>The PostgreSQL event store against a real PostgreSQL + PostGIS (a fresh database per test).</summary>
 public sealed class PostgresEventStoreTests
 {
-    private static PostgresEventStore Store(string db, int ahead = 3) => new(db, ahead, NullLogger<PostgresEventStore>.Instance);
+    private static EventStore Store(string db, int ahead = 3) => EventStore.Postgres(db, ahead, NullLogger.Instance);
 
     private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
 

@@ -1,0 +1,158 @@
+using System.Data;
+using System.Data.Common;
+using Resonance.Grains.Hosting.Storage;
+using Resonance.Grains.Rollups;
+
+namespace Resonance.Grains.Events;
+
+/// <summary>
+/// What differs between the event databases: the SQL text of each statement (parameters are <c>@name</c> in both) and
+/// how ids and instants are stored (PostgreSQL: <c>uuid</c>, <c>timestamptz</c>, PostGIS points; SQLite: text, Unix
+/// milliseconds, x/y columns). <see cref="EventStore"/> is the one implementation that runs them.
+/// </summary>
+public sealed class EventDialect
+{
+    public required StorageDialect Kind { get; init; }
+
+    /// <summary>Schema scripts run in order at start (embedded <c>Sql/*.sql</c>); PostgreSQL's events table is chosen by layout.</summary>
+    public required string[] Scripts { get; init; }
+
+    /// <summary>Inserts one event unless its id is stored (@id @user @space @type @data @x @y @r @ts).</summary>
+    public required string Insert { get; init; }
+
+    /// <summary>History of a space in [@from, @to), oldest first, at most @limit: id, user, type, data, x, y, resonance, time.</summary>
+    public required string Query { get; init; }
+
+    /// <summary>The proximity filter appended to <see cref="Query"/>'s WHERE clause (@x, @y, @r, inclusive).</summary>
+    public required string Near { get; init; }
+
+    public required string Count { get; init; }
+
+    /// <summary>Deletes events before @before (SQLite's retention; PostgreSQL drops whole partitions instead).</summary>
+    public required string? DeleteBefore { get; init; }
+
+    public required string FirstEvent { get; init; }
+    public required string LastRollup { get; init; }
+    public required string RollupEvents { get; init; }
+    public required string UpsertRollup { get; init; }
+    public required string QueryRollups { get; init; }
+
+    /// <summary>An instant as this database stores it.</summary>
+    public object Time(DateTime t) => Kind == StorageDialect.Postgres ? Utc(t) : (long)(Utc(t) - DateTime.UnixEpoch).TotalMilliseconds;
+
+    public object Id(Guid id) => Kind == StorageDialect.Postgres ? id : id.ToString();
+
+    public static DateTime ReadTime(DbDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    {
+        DateTime t => DateTime.SpecifyKind(t, DateTimeKind.Utc),
+        long ms => DateTime.UnixEpoch.AddMilliseconds(ms),
+        var other => throw new InvalidCastException($"Unexpected stored time {other.GetType().Name}."),
+    };
+
+    public static Guid ReadId(DbDataReader reader, int ordinal) =>
+        reader.GetValue(ordinal) is Guid g ? g : Guid.Parse(reader.GetString(ordinal));
+
+    public static double? ReadDouble(DbDataReader reader, int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetDouble(ordinal);
+
+    // Npgsql writes timestamptz only from UTC DateTimes; events carry UTC, but be lenient about an unspecified kind.
+    private static DateTime Utc(DateTime t) => t.Kind switch
+    {
+        DateTimeKind.Utc => t,
+        DateTimeKind.Local => t.ToUniversalTime(),
+        _ => DateTime.SpecifyKind(t, DateTimeKind.Utc),
+    };
+
+    /// <summary>Adds a parameter; a typed null where the database must know the type (PostgreSQL infers the rest).</summary>
+    public static DbParameter Add(DbCommand command, string name, object? value, DbType? nullType = null)
+    {
+        var p = command.CreateParameter();
+        p.ParameterName = name;
+        p.Value = value ?? DBNull.Value;
+        if (nullType is { } type) p.DbType = type;
+        command.Parameters.Add(p);
+        return p;
+    }
+
+    public static readonly EventDialect Postgres = new()
+    {
+        Kind = StorageDialect.Postgres,
+        Scripts = [RollupSql.Load("rollups.postgres.sql")],
+        // The id registry decides which events are new: its key makes a concurrent writer of the same id wait and then
+        // skip, and it catches a retry that was stamped again on receipt (the events' key holds the timestamp).
+        Insert = """
+            WITH fresh AS (
+                INSERT INTO consciousness_event_ids (id, "timestamp") VALUES (@id, @ts)
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id
+            )
+            INSERT INTO consciousness_events (id, user_id, space, event_type, event_data, position, resonance, "timestamp")
+            SELECT @id, @user, @space, @type, @data::jsonb,
+                   CASE WHEN @x IS NULL OR @y IS NULL THEN NULL ELSE ST_MakePoint(@x, @y) END, @r, @ts
+            FROM fresh
+            ON CONFLICT DO NOTHING
+            """,
+        Query = """
+            SELECT id, user_id, event_type, event_data::text, ST_X(position), ST_Y(position), resonance, "timestamp"
+            FROM consciousness_events
+            WHERE space = @space AND "timestamp" >= @from AND "timestamp" < @to {near}
+            ORDER BY "timestamp", id
+            LIMIT @limit
+            """,
+        // ST_MakePoint has SRID 0 like the column, and ST_DWithin (distance <= radius) can use the GiST index.
+        Near = "AND ST_DWithin(position, ST_MakePoint(@x, @y), @r)",
+        Count = "SELECT count(*) FROM consciousness_events WHERE space = @space",
+        DeleteBefore = null,
+        FirstEvent = "SELECT min(\"timestamp\") FROM consciousness_events WHERE space = @space",
+        LastRollup = "SELECT max(minute) FROM event_rollups WHERE space = @space",
+        RollupEvents = """
+            SELECT id, user_id, ST_X(position), ST_Y(position), resonance, "timestamp" FROM consciousness_events
+            WHERE space = @space AND "timestamp" >= @from AND "timestamp" < @to
+            """,
+        UpsertRollup = """
+            INSERT INTO event_rollups (space, minute, avg_resonance, active_users, event_count, centroid_x, centroid_y, clusters)
+            VALUES (@space, @minute, @avg, @users, @count, @cx, @cy, @clusters::jsonb)
+            ON CONFLICT (space, minute) DO UPDATE SET
+                avg_resonance = excluded.avg_resonance, active_users = excluded.active_users, event_count = excluded.event_count,
+                centroid_x = excluded.centroid_x, centroid_y = excluded.centroid_y, clusters = excluded.clusters
+            """,
+        QueryRollups = """
+            SELECT minute, avg_resonance, active_users, event_count, centroid_x, centroid_y, clusters::text FROM event_rollups
+            WHERE space = @space AND minute >= @from AND minute < @to ORDER BY minute LIMIT @limit
+            """,
+    };
+
+    public static readonly EventDialect Sqlite = new()
+    {
+        Kind = StorageDialect.Sqlite,
+        Scripts = [SqlScripts.Load("events.sqlite.sql"), RollupSql.Load("rollups.sqlite.sql")],
+        Insert = """
+            INSERT OR IGNORE INTO consciousness_events (event_id, space, user_id, event_type, data, x, y, resonance, ts_ms)
+            VALUES (@id, @space, @user, @type, @data, @x, @y, @r, @ts)
+            """,
+        Query = """
+            SELECT event_id, user_id, event_type, data, x, y, resonance, ts_ms FROM consciousness_events
+            WHERE space = @space AND ts_ms >= @from AND ts_ms < @to {near} ORDER BY ts_ms, event_id LIMIT @limit
+            """,
+        // No spatial index here: the space/time index narrows first, then a squared-distance filter.
+        Near = "AND x IS NOT NULL AND y IS NOT NULL AND (x - @x) * (x - @x) + (y - @y) * (y - @y) <= @r * @r",
+        Count = "SELECT count(*) FROM consciousness_events WHERE space = @space",
+        DeleteBefore = "DELETE FROM consciousness_events WHERE ts_ms < @before",
+        FirstEvent = "SELECT min(ts_ms) FROM consciousness_events WHERE space = @space",
+        LastRollup = "SELECT max(minute_ms) FROM event_rollups WHERE space = @space",
+        RollupEvents = """
+            SELECT event_id, user_id, x, y, resonance, ts_ms FROM consciousness_events
+            WHERE space = @space AND ts_ms >= @from AND ts_ms < @to
+            """,
+        UpsertRollup = """
+            INSERT INTO event_rollups (space, minute_ms, avg_resonance, active_users, event_count, centroid_x, centroid_y, clusters)
+            VALUES (@space, @minute, @avg, @users, @count, @cx, @cy, @clusters)
+            ON CONFLICT (space, minute_ms) DO UPDATE SET
+                avg_resonance = excluded.avg_resonance, active_users = excluded.active_users, event_count = excluded.event_count,
+                centroid_x = excluded.centroid_x, centroid_y = excluded.centroid_y, clusters = excluded.clusters
+            """,
+        QueryRollups = """
+            SELECT minute_ms, avg_resonance, active_users, event_count, centroid_x, centroid_y, clusters FROM event_rollups
+            WHERE space = @space AND minute_ms >= @from AND minute_ms < @to ORDER BY minute_ms LIMIT @limit
+            """,
+    };
+}

@@ -1,0 +1,271 @@
+using System.Data;
+using System.Data.Common;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Resonance.Grains.Hosting.Storage;
+using Resonance.Grains.Rollups;
+
+namespace Resonance.Grains.Events;
+
+/// <summary>
+/// The event storage layer on the silo side, one implementation for PostgreSQL + PostGIS and the embedded default's
+/// SQLite file: <c>consciousness_events</c> (written by <see cref="EventWriter"/>, read by history queries) and
+/// <c>event_rollups</c> (the rollup grains' <see cref="IRollupStore"/>). The statements come from
+/// <see cref="EventDialect"/>; only PostgreSQL's time partitioning (<see cref="PostgresPartitions"/>) has no SQLite
+/// counterpart. A batch is one transaction, sent as one ADO.NET batch where the driver has them (Npgsql: one round
+/// trip); an event whose id is stored is skipped, so retries are harmless.
+/// </summary>
+public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
+{
+    private readonly EventDialect _sql;
+    private readonly DbDataSource _source;
+    private readonly PostgresPartitions? _partitions;
+    private readonly string? _sqlitePath;
+
+    private EventStore(EventDialect sql, DbDataSource source, PostgresPartitions? partitions, string? sqlitePath)
+    {
+        _sql = sql;
+        _source = source;
+        _partitions = partitions;
+        _sqlitePath = sqlitePath;
+    }
+
+    public static EventStore Postgres(string connectionString, int partitionDaysAhead, ILogger logger)
+    {
+        var source = NpgsqlDataSource.Create(connectionString);
+        return new EventStore(EventDialect.Postgres, source, new PostgresPartitions(source, partitionDaysAhead, logger), null);
+    }
+
+    /// <summary>One SQLite file (WAL, synchronous=FULL so a committed batch survives a crash).</summary>
+    public static EventStore Sqlite(string path) => new(EventDialect.Sqlite,
+        new SqliteDataSource(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString()), null, path);
+
+    /// <summary>PostgreSQL's partition layout (null on SQLite).</summary>
+    public PartitionLayout? Layout => _partitions?.Layout;
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_sqlitePath is not null && Path.GetDirectoryName(Path.GetFullPath(_sqlitePath)) is { } directory)
+            Directory.CreateDirectory(directory);
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        // SQLite cannot change its journal inside a transaction.
+        if (_sql.Kind == StorageDialect.Sqlite) await PostgresPartitions.Execute(connection, null, "PRAGMA journal_mode = WAL", cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (_partitions is not null)
+        {
+            await PostgresPartitions.Execute(connection, transaction, PostgresPartitions.SchemaLock, cancellationToken);
+            await _partitions.ApplySchemaAsync(connection, transaction, cancellationToken);
+        }
+        foreach (var script in _sql.Scripts) await PostgresPartitions.Execute(connection, transaction, script, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        if (_partitions is not null) await _partitions.PrepareAheadAsync(DateTime.UtcNow, cancellationToken);
+    }
+
+    public async Task AppendAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0) return;
+        if (_partitions is not null)
+            await _partitions.EnsureAsync(batch.Select(r => EventPartitions.DayOf(r.Event.TimestampUtc.ToUniversalTime())), cancellationToken);
+        try
+        {
+            await AppendBatchAsync(batch, cancellationToken);
+        }
+        catch (DbException e) when (e.SqlState == "23514" && _partitions is not null)
+        {
+            // Check violation = no partition for a row: forget what we knew, and let the writer's retry re-check.
+            _partitions.Forget();
+            throw;
+        }
+    }
+
+    private async Task AppendBatchAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        if (connection.CanCreateBatch)
+        {
+            await using var commands = connection.CreateBatch();
+            commands.Transaction = transaction;
+            foreach (var record in batch)
+            {
+                var command = commands.CreateBatchCommand();
+                command.CommandText = _sql.Insert;
+                BindEvent(command.Parameters, command.CreateParameter, record);
+                commands.BatchCommands.Add(command);
+            }
+            await commands.ExecuteNonQueryAsync(cancellationToken);
+        }
+        else
+        {
+            await using var command = PostgresPartitions.Command(connection, transaction, _sql.Insert);
+            foreach (var record in batch)
+            {
+                command.Parameters.Clear();
+                BindEvent(command.Parameters, command.CreateParameter, record);
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    private void BindEvent(DbParameterCollection parameters, Func<DbParameter> create, EventRecord record)
+    {
+        var e = record.Event;
+        void Add(string name, object? value, DbType? type = null)
+        {
+            var p = create();
+            p.ParameterName = name;
+            p.Value = value ?? DBNull.Value;
+            if (type is { } t) p.DbType = t;
+            parameters.Add(p);
+        }
+        Add("id", _sql.Id(e.EventId));
+        Add("user", _sql.Id(e.UserId));
+        Add("space", record.Space);
+        Add("type", e.EventType);
+        Add("data", e.DataJson);
+        // Typed even when null: PostgreSQL must know a parameter's type to test it for NULL.
+        Add("x", e.X, DbType.Double);
+        Add("y", e.Y, DbType.Double);
+        Add("r", e.Resonance, DbType.Double);
+        Add("ts", _sql.Time(e.TimestampUtc));
+    }
+
+    public async Task<IReadOnlyList<EventRecord>> QueryAsync(EventQuery query, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var command = PostgresPartitions.Command(connection, null, _sql.Query.Replace("{near}", query.Near is null ? "" : _sql.Near));
+        EventDialect.Add(command, "space", query.Space);
+        EventDialect.Add(command, "from", _sql.Time(query.FromUtc));
+        EventDialect.Add(command, "to", _sql.Time(query.ToUtc));
+        EventDialect.Add(command, "limit", query.Limit);
+        if (query.Near is { } n)
+        {
+            EventDialect.Add(command, "x", n.X);
+            EventDialect.Add(command, "y", n.Y);
+            EventDialect.Add(command, "r", n.Radius);
+        }
+        var result = new List<EventRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new EventRecord(query.Space, new SpaceEvent
+            {
+                EventId = EventDialect.ReadId(reader, 0),
+                UserId = EventDialect.ReadId(reader, 1),
+                EventType = reader.GetString(2),
+                DataJson = reader.GetString(3),
+                X = EventDialect.ReadDouble(reader, 4),
+                Y = EventDialect.ReadDouble(reader, 5),
+                Resonance = EventDialect.ReadDouble(reader, 6),
+                TimestampUtc = EventDialect.ReadTime(reader, 7),
+            }));
+        }
+        return result;
+    }
+
+    public async Task<long> CountAsync(string space, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var command = PostgresPartitions.Command(connection, null, _sql.Count);
+        EventDialect.Add(command, "space", space);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken));
+    }
+
+    public async Task<EventMaintenanceReport> MaintainAsync(DateTime nowUtc, TimeSpan retention, CancellationToken cancellationToken)
+    {
+        if (_partitions is not null) return await _partitions.MaintainAsync(nowUtc, retention, cancellationToken);
+        // No partitions: expired events go with one indexed DELETE by time.
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var command = PostgresPartitions.Command(connection, null, _sql.DeleteBefore!);
+        EventDialect.Add(command, "before", _sql.Time(nowUtc - retention));
+        long deleted = await command.ExecuteNonQueryAsync(cancellationToken);
+        return new EventMaintenanceReport([], [], deleted);
+    }
+
+    // ---- rollups ------------------------------------------------------------------------------------------------
+
+    public Task<DateTime?> FirstEventAsync(string space, CancellationToken cancellationToken) => ScalarTimeAsync(_sql.FirstEvent, space, cancellationToken);
+
+    public Task<DateTime?> LastRollupAsync(string space, CancellationToken cancellationToken) => ScalarTimeAsync(_sql.LastRollup, space, cancellationToken);
+
+    private async Task<DateTime?> ScalarTimeAsync(string sql, string space, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var command = PostgresPartitions.Command(connection, null, sql);
+        EventDialect.Add(command, "space", space);
+        return await command.ExecuteScalarAsync(cancellationToken) switch
+        {
+            DateTime t => DateTime.SpecifyKind(t, DateTimeKind.Utc),
+            long ms => DateTime.UnixEpoch.AddMilliseconds(ms),
+            _ => null,
+        };
+    }
+
+    public async Task<IReadOnlyList<RollupEvent>> ReadEventsAsync(string space, DateTime fromUtc, DateTime toUtc, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var command = PostgresPartitions.Command(connection, null, _sql.RollupEvents);
+        EventDialect.Add(command, "space", space);
+        EventDialect.Add(command, "from", _sql.Time(fromUtc));
+        EventDialect.Add(command, "to", _sql.Time(toUtc));
+        var result = new List<RollupEvent>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            result.Add(new RollupEvent(EventDialect.ReadId(reader, 0), EventDialect.ReadId(reader, 1),
+                EventDialect.ReadDouble(reader, 2), EventDialect.ReadDouble(reader, 3), EventDialect.ReadDouble(reader, 4),
+                EventDialect.ReadTime(reader, 5)));
+        return result;
+    }
+
+    public async Task WriteAsync(IReadOnlyList<MinuteRollup> rollups, CancellationToken cancellationToken)
+    {
+        if (rollups.Count == 0) return;
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var command = PostgresPartitions.Command(connection, transaction, _sql.UpsertRollup);
+        foreach (var r in rollups)
+        {
+            command.Parameters.Clear();
+            EventDialect.Add(command, "space", r.Space);
+            EventDialect.Add(command, "minute", _sql.Time(r.MinuteUtc));
+            EventDialect.Add(command, "avg", r.AvgResonance, DbType.Double);
+            EventDialect.Add(command, "users", r.ActiveUsers);
+            EventDialect.Add(command, "count", r.EventCount);
+            EventDialect.Add(command, "cx", r.CentroidX, DbType.Double);
+            EventDialect.Add(command, "cy", r.CentroidY, DbType.Double);
+            EventDialect.Add(command, "clusters", ClusterJson.Serialize(r.Clusters));
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<MinuteRollup>> QueryAsync(string space, DateTime fromUtc, DateTime toUtc, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var command = PostgresPartitions.Command(connection, null, _sql.QueryRollups);
+        EventDialect.Add(command, "space", space);
+        EventDialect.Add(command, "from", _sql.Time(fromUtc));
+        EventDialect.Add(command, "to", _sql.Time(toUtc));
+        EventDialect.Add(command, "limit", limit);
+        var result = new List<MinuteRollup>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new MinuteRollup
+            {
+                Space = space,
+                MinuteUtc = EventDialect.ReadTime(reader, 0),
+                AvgResonance = EventDialect.ReadDouble(reader, 1),
+                ActiveUsers = reader.GetInt32(2),
+                EventCount = reader.GetInt32(3),
+                CentroidX = EventDialect.ReadDouble(reader, 4),
+                CentroidY = EventDialect.ReadDouble(reader, 5),
+                Clusters = ClusterJson.Deserialize(reader.GetString(6)),
+            });
+        }
+        return result;
+    }
+
+    public ValueTask DisposeAsync() => _source.DisposeAsync();
+}
