@@ -20,6 +20,12 @@ public sealed class EventDialect
     /// <summary>Inserts one event unless its id is stored (@id @user @space @type @data @x @y @r @ts).</summary>
     public required string Insert { get; init; }
 
+    /// <summary>
+    /// Where the database takes arrays: the whole batch in one statement, the same parameters as arrays (@ids @users
+    /// @spaces @types @datas @xs @ys @rs @tss). Null: <see cref="Insert"/> per event, in one transaction.
+    /// </summary>
+    public string? InsertBatch { get; init; }
+
     /// <summary>History of a space in [@from, @to), oldest first, at most @limit: id, user, type, data, x, y, resonance, time.</summary>
     public required string Query { get; init; }
 
@@ -89,6 +95,26 @@ public sealed class EventDialect
             SELECT @id, @user, @space, @type, @data::jsonb,
                    CASE WHEN @x IS NULL OR @y IS NULL THEN NULL ELSE ST_MakePoint(@x, @y) END, @r, @ts
             FROM fresh
+            ON CONFLICT DO NOTHING
+            """,
+        // Duplicates inside a batch collapse to the earliest; sorting by id keeps the registry's lock order the same
+        // across writers (no deadlocks between concurrent batches).
+        InsertBatch = """
+            WITH batch AS (
+                SELECT DISTINCT ON (id) * FROM unnest(@ids::uuid[], @users::uuid[], @spaces::text[], @types::text[], @datas::text[],
+                                                      @xs::float8[], @ys::float8[], @rs::float8[], @tss::timestamptz[])
+                    AS b (id, user_id, space, event_type, event_data, x, y, resonance, ts)
+                ORDER BY id, ts
+            ), fresh AS (
+                INSERT INTO consciousness_event_ids (id, "timestamp")
+                SELECT id, ts FROM batch ORDER BY id
+                ON CONFLICT (id) DO NOTHING
+                RETURNING id
+            )
+            INSERT INTO consciousness_events (id, user_id, space, event_type, event_data, position, resonance, "timestamp")
+            SELECT b.id, b.user_id, b.space, b.event_type, b.event_data::jsonb,
+                   CASE WHEN b.x IS NULL OR b.y IS NULL THEN NULL ELSE ST_MakePoint(b.x, b.y) END, b.resonance, b.ts
+            FROM batch b JOIN fresh f ON f.id = b.id
             ON CONFLICT DO NOTHING
             """,
         Query = """

@@ -12,8 +12,8 @@ namespace Resonance.Grains.Events;
 /// SQLite file: <c>consciousness_events</c> (written by <see cref="EventWriter"/>, read by history queries) and
 /// <c>event_rollups</c> (the rollup grains' <see cref="IRollupStore"/>). The statements come from
 /// <see cref="EventDialect"/>; only PostgreSQL's time partitioning (<see cref="PostgresPartitions"/>) has no SQLite
-/// counterpart. A batch is one transaction, sent as one ADO.NET batch where the driver has them (Npgsql: one round
-/// trip); an event whose id is stored is skipped, so retries are harmless.
+/// counterpart. A batch is one transaction (on PostgreSQL one statement over arrays); an event whose id is stored is
+/// skipped, so retries are harmless.
 /// </summary>
 public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
 {
@@ -82,18 +82,35 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (connection.CanCreateBatch)
+        if (_sql.InsertBatch is { } bulk)
         {
-            await using var commands = connection.CreateBatch();
-            commands.Transaction = transaction;
-            foreach (var record in batch)
+            await using var command = PostgresPartitions.Command(connection, transaction, bulk);
+            int n = batch.Count;
+            var ids = new Guid[n];
+            var users = new Guid[n];
+            var spaces = new string[n];
+            var types = new string[n];
+            var datas = new string[n];
+            var xs = new double?[n];
+            var ys = new double?[n];
+            var rs = new double?[n];
+            var tss = new DateTime[n];
+            for (int k = 0; k < n; k++)
             {
-                var command = commands.CreateBatchCommand();
-                command.CommandText = _sql.Insert;
-                BindEvent(command.Parameters, command.CreateParameter, record);
-                commands.BatchCommands.Add(command);
+                var e = batch[k].Event;
+                (ids[k], users[k], spaces[k], types[k], datas[k]) = (e.EventId, e.UserId, batch[k].Space, e.EventType, e.DataJson);
+                (xs[k], ys[k], rs[k], tss[k]) = (e.X, e.Y, e.Resonance, (DateTime)_sql.Time(e.TimestampUtc));
             }
-            await commands.ExecuteNonQueryAsync(cancellationToken);
+            EventDialect.Add(command, "ids", ids);
+            EventDialect.Add(command, "users", users);
+            EventDialect.Add(command, "spaces", spaces);
+            EventDialect.Add(command, "types", types);
+            EventDialect.Add(command, "datas", datas);
+            EventDialect.Add(command, "xs", xs);
+            EventDialect.Add(command, "ys", ys);
+            EventDialect.Add(command, "rs", rs);
+            EventDialect.Add(command, "tss", tss);
+            await command.ExecuteNonQueryAsync(cancellationToken);
         }
         else
         {
@@ -101,34 +118,26 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
             foreach (var record in batch)
             {
                 command.Parameters.Clear();
-                BindEvent(command.Parameters, command.CreateParameter, record);
+                BindEvent(command, record);
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
         }
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private void BindEvent(DbParameterCollection parameters, Func<DbParameter> create, EventRecord record)
+    private void BindEvent(DbCommand command, EventRecord record)
     {
         var e = record.Event;
-        void Add(string name, object? value, DbType? type = null)
-        {
-            var p = create();
-            p.ParameterName = name;
-            p.Value = value ?? DBNull.Value;
-            if (type is { } t) p.DbType = t;
-            parameters.Add(p);
-        }
-        Add("id", _sql.Id(e.EventId));
-        Add("user", _sql.Id(e.UserId));
-        Add("space", record.Space);
-        Add("type", e.EventType);
-        Add("data", e.DataJson);
+        EventDialect.Add(command, "id", _sql.Id(e.EventId));
+        EventDialect.Add(command, "user", _sql.Id(e.UserId));
+        EventDialect.Add(command, "space", record.Space);
+        EventDialect.Add(command, "type", e.EventType);
+        EventDialect.Add(command, "data", e.DataJson);
         // Typed even when null: PostgreSQL must know a parameter's type to test it for NULL.
-        Add("x", e.X, DbType.Double);
-        Add("y", e.Y, DbType.Double);
-        Add("r", e.Resonance, DbType.Double);
-        Add("ts", _sql.Time(e.TimestampUtc));
+        EventDialect.Add(command, "x", e.X, DbType.Double);
+        EventDialect.Add(command, "y", e.Y, DbType.Double);
+        EventDialect.Add(command, "r", e.Resonance, DbType.Double);
+        EventDialect.Add(command, "ts", _sql.Time(e.TimestampUtc));
     }
 
     public async Task<IReadOnlyList<EventRecord>> QueryAsync(EventQuery query, CancellationToken cancellationToken)
