@@ -73,8 +73,8 @@ SOURCES
   log "$base_image imported in $(seconds_since "$t") s ($(docker image inspect --format '{{.Size}}' "$base_image" | numfmt --to=iec))"
 }
 
-# Lists the files under the given paths of the host's dotnet root with sizes and times: the copied inputs.
-listing() { (cd "$dotnet_root" && find "$@" -printf '%p %s %T@\n' | LC_ALL=C sort); }
+# Lists the files (not directories: the CLI touches metadata/) under the given paths of the host's dotnet root with sizes and times: the copied inputs.
+listing() { (cd "$dotnet_root" && find "$@" \( -type f -o -type l \) -printf '%p %s %T@\n' | LC_ALL=C sort); }
 
 # Runs a throwaway container of the base image with the host's dotnet root mounted read-only, runs a script in it and
 # commits the result with the given changes. No build context is sent; the network is the host's.
