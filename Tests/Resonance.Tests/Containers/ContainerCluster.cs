@@ -18,13 +18,19 @@ public sealed class ContainerCluster : IAsyncDisposable
     private readonly IReadOnlyDictionary<string, string> _testOverrides;
     private readonly string _manifests = K8sManifests.Directory(SiloProcess.RepositoryRoot());
     private readonly List<Container> _containers = [];
+    private readonly Dictionary<string, int> _indexes = [];
     private Nginx? _nginx;
 
     /// <summary>Unique per cluster: container names, the docker label used for clean-up.</summary>
     public string RunId { get; } = $"rt{Guid.NewGuid():N}"[..10];
 
-    public IReadOnlyList<Container> Silos => _containers.Where(c => c.Role == SiloContainer).ToList();
-    public IReadOnlyList<Container> Gateways => _containers.Where(c => c.Role == GatewayContainer).ToList();
+    public IReadOnlyList<Container> Silos => Of(SiloContainer);
+    public IReadOnlyList<Container> Gateways => Of(GatewayContainer);
+
+    private List<Container> Of(string role)
+    {
+        lock (_containers) return _containers.Where(c => c.Role == role).OrderBy(c => c.Name, StringComparer.Ordinal).ToList();
+    }
     public Nginx Nginx => _nginx ?? throw new InvalidOperationException("nginx is not started");
 
     /// <param name="images">the images to run</param>
@@ -80,7 +86,8 @@ public sealed class ContainerCluster : IAsyncDisposable
 
     private async Task<Container> StartAsync(string deployment, string role, string image, Func<(int Http, Dictionary<string, string> Ports)> ports)
     {
-        int index = _containers.Count(c => c.Role == role);
+        int index;
+        lock (_indexes) _indexes[role] = index = _indexes.GetValueOrDefault(role, -1) + 1;
         string name = $"{RunId}-{role}-{index}";
         for (int attempt = 1; ; attempt++)
         {
@@ -122,7 +129,9 @@ public sealed class ContainerCluster : IAsyncDisposable
     public async Task<string> DescribeAsync()
     {
         var parts = new List<string>();
-        foreach (var c in _containers)
+        List<Container> all;
+        lock (_containers) all = [.. _containers];
+        foreach (var c in all)
             parts.Add($"--- {c.Name} ({c.Role}, http {c.HttpPort}, {await c.StateAsync()}):\n{Docker.Tail(await c.LogsAsync(), 25)}");
         if (_nginx is not null) parts.Add($"--- nginx:\n{_nginx.ErrorLog()}");
         return string.Join('\n', parts);
