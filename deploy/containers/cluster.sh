@@ -98,7 +98,7 @@ full_name() { local p; p=$(cat "$1/prefix"); [[ $2 == "$p"-* ]] && echo "$2" || 
 wait_healthy() {
   local port=$1 name=$2
   for _ in $(seq 360); do
-    if curl -sf -o /dev/null --max-time 6 "http://127.0.0.1:$port/healthz"; then log "$name ready (http $port)"; return; fi
+    if HEALTHCHECK_PORT=$port bash "$here/healthcheck.sh" /healthz 2>/dev/null; then log "$name ready (http $port)"; return; fi
     [[ "$(docker inspect --format '{{.State.Status}}' "$name")" == running ]] || { docker logs --tail 30 "$name" >&2; exit 1; }
     sleep 0.25
   done
