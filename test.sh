@@ -6,15 +6,32 @@ set -euo pipefail
 cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
-# System packages the tests need (the browser test drives Debian's Chromium through Playwright).
+# System packages the tests need (the browser test drives Debian's Chromium through Playwright; the container test
+# builds its base image with debootstrap and runs the cluster in Docker behind nginx).
+if [[ $(id -u) -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
 need=()
 [[ -x /usr/bin/chromium || -n "${RESONANCE_CHROMIUM:-}" ]] || need+=(chromium)
 [[ -x /usr/bin/promtool && -x /usr/bin/prometheus ]] || need+=(prometheus)
+command -v docker >/dev/null || need+=(docker.io)
+[[ -x /usr/sbin/debootstrap ]] || need+=(debootstrap)
+[[ -x /usr/sbin/nginx ]] || need+=(nginx)
 if ((${#need[@]})); then
   echo "installing: ${need[*]}"
-  if [[ $(id -u) -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+# Docker for the container test: started here when it is not running (host networking only: no bridge, no iptables),
+# and then stopped on exit.
+dockerd_pid=""
+stop_dockerd() { if [[ -n "$dockerd_pid" ]]; then $sudo kill "$dockerd_pid" 2>/dev/null || true; wait "$dockerd_pid" 2>/dev/null || true; fi; }
+if ! docker info >/dev/null 2>&1; then
+  dockerd_log=$(mktemp)
+  $sudo dockerd --bridge=none --iptables=false --ip-masq=false >"$dockerd_log" 2>&1 &
+  dockerd_pid=$!
+  trap stop_dockerd EXIT
+  for _ in $(seq 120); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  docker info >/dev/null 2>&1 || { echo "dockerd did not start:"; tail -n 20 "$dockerd_log"; exit 1; }
 fi
 
 # Throwaway PostgreSQL (+PostGIS) and Redis on loopback for the persistence and cluster tests; stopped on exit.
@@ -26,7 +43,7 @@ source "$services/env"
 # gateway the tests start into one shared Redis cluster and database.
 export RESONANCE_TEST_POSTGRES="$Resonance__Storage__Postgres" RESONANCE_TEST_REDIS="$Resonance__Cluster__Redis"
 unset Resonance__Storage__Postgres Resonance__Cluster__Redis
-cleanup_services() { bash deploy/local/services.sh stop "$services"; rmdir "$(dirname "$services")" 2>/dev/null || true; }
+cleanup_services() { bash deploy/local/services.sh stop "$services"; rmdir "$(dirname "$services")" 2>/dev/null || true; stop_dockerd; }
 trap cleanup_services EXIT
 
 dotnet build Orleans.sln -c Release -nologo -v quiet
