@@ -129,8 +129,10 @@ public static class ClientMessageParser
         var y = f.OptionalDouble("y", 0, space.Height, maxExclusive: true);
         if (x.HasValue != y.HasValue)
             throw new ProtocolException(ErrorCodes.MissingField, "'x' and 'y' go together.", x.HasValue ? "y" : "x");
+        var eventId = f.OptionalGuid("eventId");
+        if (eventId == Guid.Empty) throw new ProtocolException(ErrorCodes.InvalidValue, "'eventId' must not be the empty GUID.", "eventId");
         return new ConsciousnessEventMessage(
-            eventType, data.GetRawText(), x, y, f.OptionalDouble("resonance", 0, 1), f.OptionalString("ackId", MaxAckIdLength));
+            eventType, data.GetRawText(), x, y, f.OptionalDouble("resonance", 0, 1), f.OptionalString("ackId", MaxAckIdLength), eventId);
     }
 
     public static FieldSubscription Subscription(MessageFields f, SpaceConfig space)

@@ -14,8 +14,11 @@ public sealed record QuantumEntangleMessage(Guid Target, bool Break) : ClientMes
 
 public sealed record MemoryCrystallizeMessage(Guid? MemoryId, MemoryUpdate Update) : ClientMessage(MessageTypes.MemoryCrystallize);
 
-/// <summary>A <c>consciousness_event</c>; <see cref="DataJson"/> is the <c>data</c> object re-serialised compactly.</summary>
-public sealed record ConsciousnessEventMessage(string EventType, string DataJson, double? X, double? Y, double? Resonance, string? AckId)
+/// <summary>
+/// A <c>consciousness_event</c>; <see cref="DataJson"/> is the <c>data</c> object re-serialised compactly. A client that
+/// resends after a lost connection gives the same <see cref="EventId"/>, so the event is stored once.
+/// </summary>
+public sealed record ConsciousnessEventMessage(string EventType, string DataJson, double? X, double? Y, double? Resonance, string? AckId, Guid? EventId = null)
     : ClientMessage(MessageTypes.ConsciousnessEvent)
 {
     /// <summary>The event as stored and relayed, stamped now.</summary>

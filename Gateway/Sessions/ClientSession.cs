@@ -461,7 +461,7 @@ public sealed partial class ClientSession
             }
             case ConsciousnessEventMessage m:
             {
-                var e = m.ToSpaceEvent(Guid.NewGuid(), UserId);
+                var e = m.ToSpaceEvent(m.EventId ?? Guid.NewGuid(), UserId);
                 try
                 {
                     await _events.AppendAsync(new EventRecord(Space, e), _abort.Token);

@@ -108,11 +108,11 @@ wait_healthy() {
 start_nginx() {
   local dir=$1 port; port=$(free_port)
   mkdir -p "$dir/nginx"
-  { echo "upstream resonance_gateways {"
-    awk '$1 ~ /-gateway-/ { print "    server 127.0.0.1:" $2 " max_fails=1 fail_timeout=2s;" }' "$dir/containers"
-    echo "    keepalive 16;"; echo "}"; } > "$dir/nginx/upstream.conf"
-  sed -e "s|@DIR@|$dir/nginx|g" -e "s|@LISTEN@|127.0.0.1:$port|g" "$here/nginx.conf.template" > "$dir/nginx/nginx.conf"
-  nginx -p "$dir/nginx" -c "$dir/nginx/nginx.conf"
+  # deploy/nginx/resonance.conf includes upstream.conf and listen.conf from its own directory.
+  cp "$here/../nginx/resonance.conf" "$dir/nginx/resonance.conf"
+  awk '$1 ~ /-gateway-/ { print "server 127.0.0.1:" $2 " max_fails=1 fail_timeout=2s;" }' "$dir/containers" > "$dir/nginx/upstream.conf"
+  echo "listen 127.0.0.1:$port;" > "$dir/nginx/listen.conf"
+  nginx -p "$dir/nginx/" -c "$dir/nginx/resonance.conf" 2>>"$dir/nginx/error.log"
   echo "$port" > "$dir/nginx/port"
   log "nginx on http://127.0.0.1:$port (WebSocket ws://127.0.0.1:$port/api/harmonic-ws)"
 }

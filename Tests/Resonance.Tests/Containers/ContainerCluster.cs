@@ -222,13 +222,15 @@ public sealed class Container(string name, string role, string image, int httpPo
 }
 
 /// <summary>
-/// nginx from Debian in front of the gateways: <c>deploy/containers/nginx.conf.template</c> (shared with
-/// <c>cluster.sh</c>) with a generated <c>upstream.conf</c> and listen port, run in the foreground by the test.
+/// nginx from Debian in front of the gateways with the project's own configuration, <c>deploy/nginx/resonance.conf</c>
+/// (copied into a run directory next to the two files it includes, generated here: <c>upstream.conf</c> with the
+/// running gateways and <c>listen.conf</c> with a free port), run in the foreground by the test.
 /// </summary>
 public sealed class Nginx : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _directory;
+    private readonly System.Text.StringBuilder _stderr = new();
 
     public int Port { get; }
     public Uri Http => new($"http://127.0.0.1:{Port}");
@@ -239,33 +241,39 @@ public sealed class Nginx : IAsyncDisposable
         _process = process;
         _directory = directory;
         Port = port;
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (_stderr) _stderr.AppendLine(e.Data);
+        };
+        process.BeginErrorReadLine();
     }
 
     public static string Binary => File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : "nginx";
 
-    /// <summary>The gateway upstream (the part a deployment generates; the template includes it).</summary>
+    /// <summary>The gateways, one <c>server</c> line each (resonance.conf wraps them in its upstream block).</summary>
     public static string Upstream(IEnumerable<int> gatewayPorts) =>
-        "upstream resonance_gateways {\n" +
-        string.Concat(gatewayPorts.Select(p => $"    server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;\n")) +
-        "    keepalive 16;\n}\n";
+        string.Concat(gatewayPorts.Select(p => $"server 127.0.0.1:{p} max_fails=1 fail_timeout=2s;\n"));
 
     public static async Task<Nginx> StartAsync(IReadOnlyList<int> gatewayPorts)
     {
-        string template = File.ReadAllText(Path.Combine(SiloProcess.RepositoryRoot(), "deploy", "containers", "nginx.conf.template"));
+        string config = Path.Combine(SiloProcess.RepositoryRoot(), "deploy", "nginx", "resonance.conf");
         for (int attempt = 1; ; attempt++)
         {
             string dir = Directory.CreateTempSubdirectory("resonance-nginx-").FullName;
             int port = Docker.FreePort();
+            File.Copy(config, Path.Combine(dir, "resonance.conf"));
             File.WriteAllText(Path.Combine(dir, "upstream.conf"), Upstream(gatewayPorts));
-            File.WriteAllText(Path.Combine(dir, "nginx.conf"), template.Replace("@DIR@", dir).Replace("@LISTEN@", $"127.0.0.1:{port}"));
+            File.WriteAllText(Path.Combine(dir, "listen.conf"), $"listen 127.0.0.1:{port};\n");
             var info = new ProcessStartInfo(Binary) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { "-p", dir, "-c", Path.Combine(dir, "nginx.conf"), "-g", "daemon off;" }) info.ArgumentList.Add(a);
+            foreach (var a in new[] { "-p", dir + "/", "-c", Path.Combine(dir, "resonance.conf"), "-e", "stderr", "-g", "daemon off;" }) info.ArgumentList.Add(a);
             var process = Process.Start(info)!;
             var nginx = new Nginx(process, dir, port);
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
             while (!process.HasExited && !await Docker.ListeningAsync(port) && DateTime.UtcNow < deadline) await Task.Delay(50);
             if (!process.HasExited && await Docker.ListeningAsync(port)) return nginx;
-            string log = process.HasExited ? await process.StandardError.ReadToEndAsync() + nginx.ErrorLog() : nginx.ErrorLog();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { });
+            string log = nginx.ErrorLog();
             await nginx.DisposeAsync();
             if (attempt >= 3 || !log.Contains("Address already in use", StringComparison.OrdinalIgnoreCase))
                 throw new InvalidOperationException($"nginx did not start: {log}");
@@ -274,8 +282,7 @@ public sealed class Nginx : IAsyncDisposable
 
     public string ErrorLog()
     {
-        string path = Path.Combine(_directory, "error.log");
-        return File.Exists(path) ? Docker.Tail(File.ReadAllText(path), 20) : "";
+        lock (_stderr) return Docker.Tail(_stderr.ToString(), 20);
     }
 
     public async ValueTask DisposeAsync()
