@@ -59,7 +59,7 @@ public sealed class EventAppender : IAsyncDisposable
             if (taken.Count == 0) continue;
             try
             {
-                await _grains.GetGrain<IEventLogGrain>(0).Append([.. records]);
+                await AppendWithRetryAsync([.. records]);
                 foreach (var p in taken) p.Committed.TrySetResult();
             }
             catch (Exception e)
@@ -68,6 +68,30 @@ public sealed class EventAppender : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// A silo that stops (a rolling restart) or dies fails the calls in its hands; the next attempt goes to another
+    /// silo. Retrying is safe because appends are idempotent on the event id. Only when every attempt failed do the
+    /// callers get the error (and their clients <c>unavailable</c>).
+    /// </summary>
+    private async Task AppendWithRetryAsync(EventRecord[] batch)
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await _grains.GetGrain<IEventLogGrain>(0).Append(batch);
+                return;
+            }
+            catch (Exception) when (attempt < Attempts)
+            {
+                await Task.Delay(RetryDelay * attempt);
+            }
+        }
+    }
+
+    private const int Attempts = 3;
+    private static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Lets queued appends finish (their callers get their answers), then stops.</summary>
     public async ValueTask DisposeAsync()

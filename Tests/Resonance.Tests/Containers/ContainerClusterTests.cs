@@ -170,7 +170,16 @@ public sealed class ContainerClusterTests(ITestOutputHelper output)
 
             // Drain: no new events; everything sent is acknowledged (resent where its socket died).
             foreach (var c in clients) c.SendEvents = false;
-            await Until(() => Task.FromResult(clients.Sum(c => c.Pending + c.PendingMemories)), n => n == 0, 90, "every event and memory node acknowledged");
+            try
+            {
+                await Until(() => Task.FromResult(clients.Sum(c => c.Pending + c.PendingMemories)), n => n == 0, 90, "every event and memory node acknowledged");
+            }
+            catch (TimeoutException)
+            {
+                foreach (var c in clients)
+                    output.WriteLine($"client {c.Index}: {c.Pending} events and {c.PendingMemories} memories pending, open {c.Open}; closes: {string.Join(" | ", c.Closes())}; errors: {string.Join(" | ", c.Errors().TakeLast(5))}");
+                throw;
+            }
 
             // Every acked event is stored exactly once.
             var acked = clients.SelectMany(c => c.Acked).ToList();

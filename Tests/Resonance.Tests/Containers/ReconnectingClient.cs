@@ -27,6 +27,8 @@ public sealed class ReconnectingClient : IAsyncDisposable
     private readonly List<long> _updates = [];
     private readonly List<string> _closes = [];
     private readonly List<string> _errors = [];
+    // Set by an `unavailable` answer (the cluster could not complete a request): the send loop resends what is pending.
+    private int _retry;
     private ClientWebSocket? _socket;
     private Task _running = Task.CompletedTask;
     private long _seq;
@@ -130,6 +132,16 @@ public sealed class ReconnectingClient : IAsyncDisposable
                 foreach (var (id, m) in _pendingMemories) await SendAsync(socket, CrystallizeMessage(id, m.X, m.Y, m.S));
                 while (!_stop.IsCancellationRequested && !receiving.IsCompleted)
                 {
+                    // As the protocol asks: after `unavailable`, retry (same ackId, same event id / memory id).
+                    if (Interlocked.Exchange(ref _retry, 0) == 1)
+                    {
+                        foreach (var e in _pending.Values.OrderBy(e => e.Seq))
+                        {
+                            await SendAsync(socket, Event(e));
+                            Resent++;
+                        }
+                        foreach (var (id, m) in _pendingMemories) await SendAsync(socket, CrystallizeMessage(id, m.X, m.Y, m.S));
+                    }
                     await SendAsync(socket, Stream());
                     if (SendEvents)
                     {
@@ -228,6 +240,7 @@ public sealed class ReconnectingClient : IAsyncDisposable
             }
             case "error":
                 lock (_errors) _errors.Add($"{_clock.ElapsedMilliseconds} ms: {Encoding.UTF8.GetString(bytes)}");
+                if (root.TryGetProperty("code", out var code) && code.GetString() == "unavailable") Interlocked.Exchange(ref _retry, 1);
                 break;
         }
     }
