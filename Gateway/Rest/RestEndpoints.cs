@@ -113,7 +113,7 @@ public static partial class RestEndpoints
                 {
                     await events.AppendAsync([.. accepted.Select(a => a.Record)], ct);
                 }
-                catch (Exception e) when (e is not OperationCanceledException)
+                catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
                     return Error(503, ErrorCodes.Unavailable, "The events could not be stored; retry (event ids make retries idempotent).");
                 }

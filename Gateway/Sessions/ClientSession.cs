@@ -402,7 +402,7 @@ public sealed partial class ClientSession
         {
             Fail(ErrorCodes.InvalidValue, e.Message, null, message.Type);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException || !_abort.IsCancellationRequested)
         {
             LogApplyFailed(message.Type, UserId, e);
             Fail(ErrorCodes.Unavailable, "The cluster could not complete the request; retry.", null, message.Type);
@@ -466,7 +466,7 @@ public sealed partial class ClientSession
                 {
                     await _events.AppendAsync(new EventRecord(Space, e), _abort.Token);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
                 {
                     LogStoreFailed(UserId, ex);
                     throw new ProtocolException(ErrorCodes.Unavailable, "The event could not be stored; retry.");
