@@ -324,12 +324,15 @@ public sealed partial class ClientSession
                     // before the close frame.
                     Interlocked.Exchange(ref _handling, 1);
                     bool done = false;
+                    long handlingStart = Environment.TickCount64;
                     try
                     {
                         if (Interlocked.CompareExchange(ref _draining, 0, 0) == 0) done = await HandleAsync(buffer.AsMemory(0, length));
                     }
                     finally
                     {
+                        // Nothing is read while a message is handled: messages sent meanwhile are not the client's burst.
+                        _messages.CreditServerTime(Environment.TickCount64 - handlingStart);
                         Interlocked.Exchange(ref _handling, 0);
                         if (Interlocked.CompareExchange(ref _draining, 0, 0) == 1) RequestClose(ServiceRestart, "service restart");
                     }

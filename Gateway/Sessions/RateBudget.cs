@@ -21,6 +21,17 @@ public sealed class RateBudget(double perSecond, double capacity, ServerStall? s
         lock (_lock) return TryTakeLocked();
     }
 
+    /// <summary>
+    /// Credits time the server spent on this client's message before reading the next one (a grain call during a silo
+    /// failover, a commit during an outage): what the client sent meanwhile waits in the socket and arrives at once, and
+    /// that burst is the server's doing. Bounded like a stall credit.
+    /// </summary>
+    public void CreditServerTime(long milliseconds)
+    {
+        if (milliseconds <= 0) return;
+        lock (_lock) _tokens = Math.Min(_tokens + milliseconds / 1000.0 * perSecond, _capacity + 30 * perSecond);
+    }
+
     private bool TryTakeLocked()
     {
         long now = _clock();

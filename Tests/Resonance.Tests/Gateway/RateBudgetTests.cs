@@ -20,6 +20,24 @@ public sealed class RateBudgetTests
     }
 
     [Fact]
+    public void Time_the_server_spent_on_a_message_is_credited_beyond_the_capacity_and_bounded()
+    {
+        long now = 1_000;
+        var budget = new RateBudget(perSecond: 10, capacity: 20, clockMs: () => now);
+        for (int k = 0; k < 20; k++) Assert.True(budget.TryTake());
+        // A commit took 8 s while the client kept sending at its rate: 80 messages wait in the socket.
+        now += 8_000;
+        budget.CreditServerTime(8_000);
+        for (int k = 0; k < 80; k++) Assert.True(budget.TryTake());
+        // Bounded: never more than the capacity plus 30 s of rate, however long the server was busy.
+        budget.CreditServerTime(3_600_000);
+        int taken = 0;
+        while (budget.TryTake()) taken++;
+        Assert.True(taken <= 20 + 300, $"{taken} tokens");
+        Assert.False(budget.TryTake());
+    }
+
+    [Fact]
     public void What_piled_up_while_the_server_stalled_is_not_charged_to_the_client()
     {
         long now = 1_000;
