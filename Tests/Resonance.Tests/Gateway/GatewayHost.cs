@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Resonance.Gateway.Hosting;
 
 namespace Resonance.Tests.Gateway;
@@ -34,14 +35,15 @@ public sealed class GatewayHost : IAsyncDisposable
     /// Starts a gateway; <paramref name="samePortsAs"/> restarts "the same" server (its ports and data directory) after
     /// that one stopped.
     /// </summary>
-    public static async Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, GatewayHost? samePortsAs = null)
+    public static async Task<GatewayHost> StartAsync(IDictionary<string, string?>? settings = null, string? dataDirectory = null, GatewayHost? samePortsAs = null,
+        ILoggerProvider? logs = null)
     {
         // Ports are probed free, then bound: a test class running in parallel may take one in between; retry on new ones.
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(settings, dataDirectory, samePortsAs);
+                return await StartOnceAsync(settings, dataDirectory, samePortsAs, logs);
             }
             catch (Exception e) when (attempt < 3 && samePortsAs is null && e is not OperationCanceledException)
             {
@@ -49,7 +51,8 @@ public sealed class GatewayHost : IAsyncDisposable
         }
     }
 
-    private static async Task<GatewayHost> StartOnceAsync(IDictionary<string, string?>? settings, string? dataDirectory, GatewayHost? samePortsAs)
+    private static async Task<GatewayHost> StartOnceAsync(IDictionary<string, string?>? settings, string? dataDirectory, GatewayHost? samePortsAs,
+        ILoggerProvider? logs)
     {
         dataDirectory ??= samePortsAs?.DataDirectory ?? Directory.CreateTempSubdirectory("resonance-gw-").FullName;
         int siloPort = samePortsAs?.SiloPort ?? FreePort(), siloGatewayPort = samePortsAs?.SiloGatewayPort ?? FreePort();
@@ -68,7 +71,11 @@ public sealed class GatewayHost : IAsyncDisposable
             ["Logging:LogLevel:Orleans"] = "Error",
         };
         foreach (var (k, v) in settings ?? new Dictionary<string, string?>()) config[k] = v;
-        var app = GatewayApp.Build([], builder => builder.Configuration.AddInMemoryCollection(config));
+        var app = GatewayApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(config);
+            if (logs is not null) builder.Logging.AddProvider(logs);
+        });
         try
         {
             await app.StartAsync();
