@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Hosting;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
+using Orleans.Runtime;
 
 namespace Resonance.Grains.Events;
 
@@ -61,7 +62,10 @@ public sealed partial class EventWriter(IEventStore store, RollupStarter rollups
             catch (Exception e)
             {
                 LogCommitFailed(batch.Count, e);
-                foreach (var p in batch) p.Committed.TrySetException(e);
+                // The callers are grain calls from gateways: a driver's exception (NpgsqlException, SqliteException) has
+                // no Orleans codec and would reach the gateway as a CodecNotFoundException, so they get one that has.
+                var failure = new OrleansException($"The event store could not commit {batch.Count} events ({e.GetType().Name}: {e.Message}); retry.");
+                foreach (var p in batch) p.Committed.TrySetException(failure);
             }
             batch.Clear();
             if (stoppingToken.IsCancellationRequested && !reader.TryPeek(out _)) break;
