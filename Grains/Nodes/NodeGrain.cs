@@ -8,8 +8,9 @@ namespace Resonance.Grains.Nodes;
 
 /// <summary>
 /// A participant or a memory node. It keeps the node's state and, on every change, hands the cells its footprint
-/// reaches (its own and at most 8 neighbours) the new state through the silo's <see cref="CellChangeRouter"/> — it never
-/// waits for the cells. Participants live in memory (they re-stream at up to 10 Hz); memory nodes are persisted.
+/// reaches (its own and at most 8 neighbours) the new state. A participant's changes go through the silo's
+/// <see cref="CellChangeRouter"/> and it never waits for the cells (it re-streams at up to 10 Hz and lives in memory);
+/// a memory node is persisted, and waits until its cells have stored it before it answers.
 /// </summary>
 public sealed class NodeGrain(
     [PersistentState("node", ResonanceStorage.Name)] IPersistentState<NodeState> state,
@@ -24,10 +25,23 @@ public sealed class NodeGrain(
 
     private NodeSnapshot? Current => state.State.Snapshot;
 
-    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         GrainMetrics.Activated("node");
-        return base.OnActivateAsync(cancellationToken);
+        // A stored memory node whose cells missed it (the process died between the two writes, before the node was
+        // confirmed) is put back into the field when it is next activated; the cells ignore it when they have it.
+        if (Current is { Kind: NodeKind.Memory, Live: true } memory && SpaceId.IsValid(memory.Space))
+        {
+            try
+            {
+                Route(await spaces.GetAsync(memory.Space), null, memory);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A repair only: the node still serves; the next activation tries again.
+            }
+        }
+        await base.OnActivateAsync(cancellationToken);
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -125,6 +139,7 @@ public sealed class NodeGrain(
             throw new UnauthorizedAccessException($"Memory node {this.GetPrimaryKey()} belongs to another user.");
         if (previous is { Live: true } && previous.Space != space)
             await LeaveCells(previous);
+        var left = Current;
 
         var next = new NodeSnapshot
         {
@@ -144,8 +159,17 @@ public sealed class NodeGrain(
             Live = true,
         };
         state.State.Snapshot = next;
-        await state.WriteStateAsync();
-        Route(geometry, previous is { Live: true } && previous.Space == space ? previous : null, next);
+        try
+        {
+            await state.WriteStateAsync();
+        }
+        catch
+        {
+            // Not stored, so not changed: the node does not look crystallised to the next caller.
+            state.State.Snapshot = left;
+            throw;
+        }
+        await RouteDurably(geometry, previous is { Live: true } && previous.Space == space ? previous : null, next);
         return next;
     }
 
@@ -314,24 +338,37 @@ public sealed class NodeGrain(
         var geometry = await spaces.GetAsync(node.Space);
         var gone = node with { Live = false, Version = NextVersion(node), UpdatedUtc = DateTime.UtcNow };
         state.State.Snapshot = gone;
-        int n = geometry.AffectedCells(node.X, node.Y, _before);
-        for (int k = 0; k < n; k++)
-            router.Enqueue(CellKey.Format(node.Space, _before[k].Cx, _before[k].Cy), ToChange(gone, NodeChangeOp.Remove));
+        if (node.Kind == NodeKind.Memory) await RouteDurably(geometry, node, gone);
+        else Route(geometry, node, gone);
     }
 
     /// <summary>Upserts the new state into every cell it reaches and removes it from cells it no longer reaches.</summary>
-    private void Route(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after)
+    private void Route(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after) =>
+        RouteTo(geometry, before, after, (cell, change) => router.Enqueue(cell, change));
+
+    /// <summary>
+    /// A memory node's cells apply (and persist) its change before the node answers: once a client holds the
+    /// confirmation, a crash cannot leave the node out of the field. Participants go through the router instead.
+    /// </summary>
+    private Task RouteDurably(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after)
+    {
+        var calls = new List<Task>(18);
+        RouteTo(geometry, before, after, (cell, change) => calls.Add(GrainFactory.GetGrain<ICellGrain>(cell).ApplyChanges([change])));
+        return Task.WhenAll(calls);
+    }
+
+    private void RouteTo(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after, Action<string, NodeChange> send)
     {
         int nb = before is null ? 0 : geometry.AffectedCells(before.X, before.Y, _before);
-        int na = geometry.AffectedCells(after.X, after.Y, _after);
+        int na = after.Live ? geometry.AffectedCells(after.X, after.Y, _after) : 0;
         var upsert = ToChange(after, NodeChangeOp.Upsert);
         for (int k = 0; k < na; k++)
-            router.Enqueue(CellKey.Format(after.Space, _after[k].Cx, _after[k].Cy), upsert);
+            send(CellKey.Format(after.Space, _after[k].Cx, _after[k].Cy), upsert);
         if (nb == 0) return;
         var remove = ToChange(after, NodeChangeOp.Remove);
         for (int k = 0; k < nb; k++)
             if (Array.IndexOf(_after, _before[k], 0, na) < 0)
-                router.Enqueue(CellKey.Format(after.Space, _before[k].Cx, _before[k].Cy), remove);
+                send(CellKey.Format(after.Space, _before[k].Cx, _before[k].Cy), remove);
     }
 
     /// <summary>
