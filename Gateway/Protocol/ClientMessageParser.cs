@@ -35,7 +35,7 @@ public static class ClientMessageParser
         if (!root.TryGetProperty("type", out var typeElement) || typeElement.ValueKind != JsonValueKind.String)
             throw new ProtocolException(ErrorCodes.MissingType, "A message needs a string 'type'.", "type");
         var fields = new MessageFields(root);
-        string type = typeElement.GetString()!;
+        string type = MessageFields.Text(typeElement, "type");
         return type switch
         {
             MessageTypes.HarmonicStream => new HarmonicStreamMessage(Participant(fields, space)),
@@ -57,6 +57,10 @@ public static class ClientMessageParser
 
     public static JsonDocument ParseDocument(ReadOnlyMemory<byte> utf8)
     {
+        // System.Text.Json does not check the UTF-8 inside strings until a string is read (then it throws
+        // InvalidOperationException): the whole text is checked here, once, so no field read can fail later.
+        if (!System.Text.Unicode.Utf8.IsValid(utf8.Span))
+            throw new ProtocolException(ErrorCodes.InvalidJson, "The message is not valid UTF-8.");
         try
         {
             return JsonDocument.Parse(utf8, DocumentOptions);

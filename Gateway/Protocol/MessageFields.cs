@@ -44,7 +44,7 @@ public readonly struct MessageFields(JsonElement root)
         if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
         if (v.ValueKind != JsonValueKind.String)
             throw new ProtocolException(ErrorCodes.InvalidType, $"'{name}' must be a string, got {Kind(v)}.", name);
-        var s = v.GetString()!;
+        var s = Text(v, name);
         if (s.Length > maxLength || s.Length < minLength)
             throw new ProtocolException(ErrorCodes.StringTooLong, $"'{name}' must have {minLength}..{maxLength} characters, got {s.Length}.", name);
         return s;
@@ -76,7 +76,52 @@ public readonly struct MessageFields(JsonElement root)
             throw new ProtocolException(ErrorCodes.MissingField, $"'{name}' is required.", name);
         if (v.ValueKind != JsonValueKind.Object)
             throw new ProtocolException(ErrorCodes.InvalidType, $"'{name}' must be an object, got {Kind(v)}.", name);
+        RequireValidText(v, name);
         return v;
+    }
+
+    /// <summary>
+    /// A string's value. JSON may escape an unpaired UTF-16 surrogate (<c>"\ud800"</c>), which is no text at all:
+    /// System.Text.Json refuses to decode it (InvalidOperationException), so it is answered as an invalid value.
+    /// </summary>
+    public static string Text(JsonElement v, string name)
+    {
+        try
+        {
+            return v.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ProtocolException(ErrorCodes.InvalidValue, $"'{name}' holds an unpaired surrogate escape (not Unicode text).", name);
+        }
+    }
+
+    /// <summary>Every string and property name inside <paramref name="v"/> decodes (see <see cref="Text"/>); stored JSON is then re-readable.</summary>
+    public static void RequireValidText(JsonElement v, string name)
+    {
+        switch (v.ValueKind)
+        {
+            case JsonValueKind.String:
+                Text(v, name);
+                break;
+            case JsonValueKind.Array:
+                foreach (var item in v.EnumerateArray()) RequireValidText(item, name);
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in v.EnumerateObject())
+                {
+                    try
+                    {
+                        _ = property.Name;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        throw new ProtocolException(ErrorCodes.InvalidValue, $"'{name}' holds a property name with an unpaired surrogate escape.", name);
+                    }
+                    RequireValidText(property.Value, name);
+                }
+                break;
+        }
     }
 
     private static string Kind(JsonElement v) => v.ValueKind switch

@@ -24,65 +24,25 @@ public static partial class RestEndpoints
     }
 
     private static IResult Error(int status, string code, string message, string? field = null) =>
-        Results.Json(new { error = new { code, message, field } }, statusCode: status);
-
-    /// <summary>An optional numeric query parameter: null when absent, an error result when not a finite number in [min, max].</summary>
-    private static IResult? QueryNumber(HttpRequest request, string name, double min, double max, out double? value)
-    {
-        value = null;
-        if (request.Query[name].FirstOrDefault() is not { } text) return null;
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out double v))
-            return Error(400, ErrorCodes.InvalidType, $"'{name}' must be a number.", name);
-        if (!double.IsFinite(v)) return Error(400, ErrorCodes.NotFinite, $"'{name}' must be finite.", name);
-        if (v < min || v > max) return Error(400, ErrorCodes.OutOfRange, $"'{name}' must be within [{min}, {max}].", name);
-        value = v;
-        return null;
-    }
-
-    /// <summary>The optional proximity disc of a query: <c>x</c>, <c>y</c> and <c>radius</c> together, or none of them.</summary>
-    private static IResult? QueryDisc(HttpRequest request, (double Min, double Max) xRange, (double Min, double Max) yRange, double maxRadius,
-        out double? x, out double? y, out double? radius)
-    {
-        y = radius = null;
-        var bad = QueryNumber(request, "x", xRange.Min, xRange.Max, out x)
-            ?? QueryNumber(request, "y", yRange.Min, yRange.Max, out y)
-            ?? QueryNumber(request, "radius", 0, maxRadius, out radius);
-        if (bad is not null) return bad;
-        if ((x, y, radius) is not (null, null, null) && (x is null || y is null || radius is null))
-            return Error(400, ErrorCodes.MissingField, "'x', 'y' and 'radius' go together.");
-        return null;
-    }
+        new RestError(status, code, message, field).ToResult();
 
     // -----------------------------------------------------------------------------------------------------------------
 
     private static async Task<IResult> PostEvents(HttpRequest request, SpaceHubRegistry hubs, EventAppender events, IOptions<GatewayOptions> options, CancellationToken ct)
     {
-        if (request.ContentLength is > 4 * 1024 * 1024)
+        if (request.ContentLength is > RestValidation.MaxBatchBytes)
             return Error(413, ErrorCodes.MessageTooLarge, "Batches are limited to 4 MiB.");
-        JsonDocument document;
-        try
+        byte[] bytes;
+        using (var body = new MemoryStream())
         {
-            using var body = new MemoryStream();
             await request.Body.CopyToAsync(body, ct);
-            if (body.Length > 4 * 1024 * 1024) return Error(413, ErrorCodes.MessageTooLarge, "Batches are limited to 4 MiB.");
-            document = ClientMessageParser.ParseDocument(body.ToArray());
+            bytes = body.ToArray();
         }
-        catch (ProtocolException e)
-        {
-            return Error(400, e.Code, e.Message);
-        }
+        if (RestValidation.Batch(bytes, options.Value.MaxEventsPerRequest, out var document, out var items) is { } invalid)
+            return invalid.ToResult();
         using (document)
         {
-            var root = document.RootElement;
-            JsonElement items = root.ValueKind == JsonValueKind.Array ? root
-                : root.ValueKind == JsonValueKind.Object && root.TryGetProperty("events", out var ev) && ev.ValueKind == JsonValueKind.Array ? ev
-                : default;
-            if (items.ValueKind != JsonValueKind.Array)
-                return Error(400, ErrorCodes.InvalidType, "The body must be a JSON array of events, or {\"events\": [...]}.", "events");
             int count = items.GetArrayLength();
-            if (count > options.Value.MaxEventsPerRequest)
-                return Error(413, ErrorCodes.OutOfRange, $"At most {options.Value.MaxEventsPerRequest} events per request, got {count}.", "events");
-
             var results = new List<object>(count);
             var accepted = new List<(EventRecord Record, SpaceHub Hub)>();
             int index = 0;
@@ -90,16 +50,11 @@ public static partial class RestEndpoints
             {
                 try
                 {
-                    if (item.ValueKind != JsonValueKind.Object)
-                        throw new ProtocolException(ErrorCodes.InvalidType, "Each event must be a JSON object.");
-                    var fields = new MessageFields(item);
-                    string space = fields.OptionalString("space", 64) ?? SpaceId.Default;
-                    if (!SpaceId.IsValid(space)) throw new ProtocolException(ErrorCodes.InvalidValue, "'space' must match [a-z0-9-]{1,64}.", "space");
+                    string space = RestValidation.ItemSpace(item);
                     var hub = await hubs.GetAsync(space);
-                    var m = ClientMessageParser.Event(fields, hub.Geometry.Config);
-                    var e = m.ToSpaceEvent(fields.OptionalGuid("eventId") ?? Guid.NewGuid(), fields.OptionalGuid("userId") ?? Guid.Empty);
-                    accepted.Add((new EventRecord(space, e), hub));
-                    results.Add(new { index, eventId = e.EventId });
+                    var record = RestValidation.ItemEvent(item, space, hub.Geometry.Config);
+                    accepted.Add((record, hub));
+                    results.Add(new { index, eventId = record.Event.EventId });
                 }
                 catch (ProtocolException e)
                 {
@@ -126,33 +81,13 @@ public static partial class RestEndpoints
 
     // -----------------------------------------------------------------------------------------------------------------
 
-    private static readonly string[] FieldQueryNumbers = ["x0", "y0", "x1", "y1", "width", "height"];
-
     private static async Task<IResult> GetField(string id, HttpRequest request, SpaceHubRegistry hubs, SnapshotCache cache)
     {
         if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
         var hub = await hubs.GetAsync(id);
         // The query goes through the same validation as a subscribe_field message.
-        var json = new JsonObject { ["type"] = MessageTypes.SubscribeField };
-        foreach (var name in FieldQueryNumbers)
-        {
-            // Ranges are the subscription parser's to check.
-            if (QueryNumber(request, name, double.NegativeInfinity, double.PositiveInfinity, out double? v) is { } bad) return bad;
-            if (v is { } value) json[name] = value;
-        }
-        string format = request.Query["format"].FirstOrDefault() ?? "json";
-        if (format is not ("json" or "f32" or "png")) return Error(400, ErrorCodes.InvalidValue, "'format' must be json, f32 or png.", "format");
-        json["format"] = format == "f32" ? "f32" : "json";
-        FieldSubscription s;
-        try
-        {
-            using var doc = JsonDocument.Parse(json.ToJsonString());
-            s = ClientMessageParser.Subscription(new MessageFields(doc.RootElement), hub.Geometry.Config);
-        }
-        catch (ProtocolException e)
-        {
-            return Error(400, e.Code, e.Message, e.Field);
-        }
+        if (RestValidation.Field(request.Query, hub.Geometry.Config, out var subscription, out string format) is { } bad) return bad.ToResult();
+        var s = subscription!;
 
         await hub.EnsureCellsAsync(s, hold: TimeSpan.FromSeconds(60));
         var (mirror, seq) = hub.Version;
@@ -224,32 +159,21 @@ public static partial class RestEndpoints
 
     // -----------------------------------------------------------------------------------------------------------------
 
-    private const int MaxNodes = 10_000;
-
     private static async Task<IResult> GetNodes(string id, HttpRequest request, SpaceHubRegistry hubs, IGrainFactory grains)
     {
         if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
         var hub = await hubs.GetAsync(id);
         var g = hub.Geometry;
-        if (QueryDisc(request, (0.0, g.Config.Width), (0.0, g.Config.Height), 2 * Math.Max(g.Config.Width, g.Config.Height),
-                out double? x, out double? y, out double? radius) is { } bad)
-            return bad;
-
-        int cx0 = 0, cx1 = g.CellsX - 1, cy0 = 0, cy1 = g.CellsY - 1;
-        if (radius is { } r)
-        {
-            (cx0, cy0) = g.CellOf(Math.Max(0, x!.Value - r), Math.Max(0, y!.Value - r));
-            (cx1, cy1) = g.CellOf(Math.Min(g.Config.Width, x.Value + r), Math.Min(g.Config.Height, y.Value + r));
-        }
-        if ((long)(cx1 - cx0 + 1) * (cy1 - cy0 + 1) > 4096)
-            return Error(400, ErrorCodes.OutOfRange, "The query covers too many cells; give x, y and a smaller radius.", "radius");
+        if (RestValidation.Nodes(request.Query, g, out var disc, out var cells) is { } bad) return bad.ToResult();
+        var (cx0, cy0, cx1, cy1) = cells;
+        double? x = disc?.X, y = disc?.Y, radius = disc?.Radius;
         var calls = new List<Task<NodeChange[]>>();
         for (int cy = cy0; cy <= cy1; cy++)
             for (int cx = cx0; cx <= cx1; cx++)
                 calls.Add(grains.GetGrain<ICellGrain>(CellKey.Format(id, cx, cy)).GetMembers());
         var members = (await Task.WhenAll(calls)).SelectMany(m => m)
             .Where(n => radius is null || (n.X - x!.Value) * (n.X - x.Value) + (n.Y - y!.Value) * (n.Y - y.Value) <= radius.Value * radius.Value)
-            .Take(MaxNodes)
+            .Take(RestValidation.MaxNodes)
             .Select(n => new
             {
                 id = n.NodeId,
@@ -266,29 +190,11 @@ public static partial class RestEndpoints
 
     // -----------------------------------------------------------------------------------------------------------------
 
-    private const int MaxEvents = 10_000;
-    private const int MaxRollups = 7 * 24 * 60;
-    // Positions are field units; anything beyond this is a mistake rather than a query.
-    private const double MaxCoordinate = 1e9;
-
     private static async Task<IResult> GetEvents(string id, HttpRequest request, IGrainFactory grains)
     {
         if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
-        var range = TimeRange(request, TimeSpan.FromHours(1));
-        if (range.Error is { } invalid) return invalid;
-        DateTime from = range.From, to = range.To;
-        if (QueryDisc(request, (-MaxCoordinate, MaxCoordinate), (-MaxCoordinate, MaxCoordinate), MaxCoordinate,
-                out double? x, out double? y, out double? radius) is { } bad)
-            return bad;
-        int limit = MaxEvents;
-        if (request.Query["limit"].FirstOrDefault() is { } limitText)
-        {
-            if (!int.TryParse(limitText, NumberStyles.Integer, CultureInfo.InvariantCulture, out limit))
-                return Error(400, ErrorCodes.InvalidType, "'limit' must be an integer.", "limit");
-            if (limit < 1 || limit > MaxEvents) return Error(400, ErrorCodes.OutOfRange, $"'limit' must be within [1, {MaxEvents}].", "limit");
-        }
-
-        var near = radius is { } r ? (x!.Value, y!.Value, r) : ((double, double, double)?)null;
+        if (RestValidation.Events(request.Query, DateTime.UtcNow, out var from, out var to, out var disc, out int limit) is { } bad) return bad.ToResult();
+        (double, double, double)? near = disc;
         var events = await grains.GetGrain<IEventLogGrain>(0).Query(new EventQuery(id, from, to, limit, near));
         return Results.Json(new
         {
@@ -311,12 +217,8 @@ public static partial class RestEndpoints
     private static async Task<IResult> GetAggregates(string id, HttpRequest request, IGrainFactory grains)
     {
         if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
-        var range = TimeRange(request, TimeSpan.FromHours(1));
-        if (range.Error is { } invalid) return invalid;
-        DateTime from = range.From, to = range.To;
-        if (to - from > TimeSpan.FromMinutes(MaxRollups))
-            return Error(400, ErrorCodes.OutOfRange, $"At most {MaxRollups} minutes per query.", "to");
-        var rollups = await grains.GetGrain<IRollupGrain>(id).Get(from, to, MaxRollups);
+        if (RestValidation.Aggregates(request.Query, DateTime.UtcNow, out var from, out var to) is { } bad) return bad.ToResult();
+        var rollups = await grains.GetGrain<IRollupGrain>(id).Get(from, to, RestValidation.MaxRollups);
         return Results.Json(new
         {
             space = id,
@@ -331,20 +233,5 @@ public static partial class RestEndpoints
                 clusters = m.Clusters.Select(c => new { x = c.X, y = c.Y, count = c.Count, sumSquares = c.SumSquares }),
             }),
         });
-    }
-
-    /// <summary>The <c>from</c>/<c>to</c> query (ISO-8601; defaults: the last <paramref name="window"/>), or the 400 answer.</summary>
-    private static ParsedRange TimeRange(HttpRequest request, TimeSpan window)
-    {
-        DateTime from = DateTime.UtcNow - window, to = DateTime.UtcNow.AddSeconds(1);
-        foreach (var name in new[] { "from", "to" })
-        {
-            if (request.Query[name].FirstOrDefault() is not { } text) continue;
-            if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var v))
-                return new ParsedRange(default, default, Error(400, ErrorCodes.InvalidType, $"'{name}' must be an ISO-8601 time.", name));
-            if (name == "from") from = v.UtcDateTime; else to = v.UtcDateTime;
-        }
-        if (to <= from) return new ParsedRange(default, default, Error(400, ErrorCodes.OutOfRange, "'to' must be after 'from'.", "to"));
-        return new ParsedRange(from, to, null);
     }
 }

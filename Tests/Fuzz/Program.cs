@@ -1,0 +1,2 @@
+using Resonance.Fuzz;
+return await FuzzProgram.RunAsync(args);
