@@ -186,17 +186,22 @@ public static class LiveFuzz
         (await client.GetAsync($"/api/spaces/{space}/stats")).EnsureSuccessStatusCode();
         await RestGen.Any.SampleAsync(async c => await RestCaseAsync(client, space, c), seed: seed, iter: cases / 2, threads: 1);
 
-        using var ws = new ClientWebSocket();
-        await ws.ConnectAsync(new Uri($"ws://{http.Authority}/api/harmonic-ws?space={space}-ws"), CancellationToken.None);
-        await ReceiveAsync(ws); // connection_established
+        // Messages that must fail go to a session of their own space: nothing valid ever reaches it, so its ticks must
+        // keep zero nodes and it must store no event, whatever the other session's valid messages do meanwhile.
+        using var good = new ClientWebSocket();
+        using var bad = new ClientWebSocket();
+        await good.ConnectAsync(new Uri($"ws://{http.Authority}/api/harmonic-ws?space={space}-ws"), CancellationToken.None);
+        await bad.ConnectAsync(new Uri($"ws://{http.Authority}/api/harmonic-ws?space={space}-bad"), CancellationToken.None);
+        await ReceiveAsync(good); // connection_established
+        await ReceiveAsync(bad);
         long fence = 0;
-        var tickGrain = grains.GetGrain<ISpaceGrain>($"{space}-ws");
+        var badSpace = grains.GetGrain<ISpaceGrain>($"{space}-bad");
         await MessageGen.Any
             .Where(c => c.Utf8.Length <= 16 * 1024 && System.Text.Unicode.Utf8.IsValid(c.Utf8)) // larger ones: the size limit (tested elsewhere); invalid UTF-8 closes a WebSocket (RFC 6455 8.1)
             .Where(c => ParsedType(c) is not (MessageTypes.Disconnect or MessageTypes.QuantumEntangle))
             .SampleAsync(async c =>
             {
-                var before = c.Expected is null ? null : await tickGrain.GetLatestTick();
+                var ws = c.Expected is null ? good : bad;
                 await ws.SendAsync(c.Utf8, WebSocketMessageType.Text, true, CancellationToken.None);
                 long id = ++fence;
                 await ws.SendAsync(Encoding.UTF8.GetBytes($"{{\"type\":\"heartbeat\",\"timestamp\":{id}}}"), WebSocketMessageType.Text, true, CancellationToken.None);
@@ -218,13 +223,16 @@ public static class LiveFuzz
                 if (c.Expected is not null)
                 {
                     if (errors.Count != 1 || !c.Expected.Contains(errors[0])) throw new FuzzFailure($"errors [{string.Join(",", errors)}] for {c}");
-                    var after = await tickGrain.GetLatestTick();
-                    if (after.MemoryNodes != before!.MemoryNodes) throw new FuzzFailure($"memory nodes {before.MemoryNodes} -> {after.MemoryNodes} after an error: {c}");
+                    var tick = await badSpace.GetLatestTick();
+                    if (tick.ActiveNodes != 0 || tick.MemoryNodes != 0) throw new FuzzFailure($"the error-only space has {tick.ActiveNodes} participants, {tick.MemoryNodes} memory nodes after {c}");
                 }
                 if (c.ValidType is not null && errors.Count > 0 && !errors.All(e => e is "unavailable" or "not_found" or "forbidden" or "invalid_value"))
                     throw new FuzzFailure($"valid message got [{string.Join(",", errors)}]: {c}");
             }, seed: seed, iter: cases - cases / 2, threads: 1);
-        await ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        using (var doc = JsonDocument.Parse(await client.GetStringAsync($"/api/spaces/{space}-bad/events?from=2000-01-01T00:00:00Z")))
+            if (doc.RootElement.GetProperty("count").GetInt64() != 0) throw new FuzzFailure("the error-only space stored an event");
+        await good.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
+        await bad.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "done", CancellationToken.None);
     }
 
     /// <summary>What the parser makes of a case (disconnect ends the session, so those are left out of the shared one).</summary>
