@@ -1,4 +1,6 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Options;
+using Resonance.Gateway.Hosting;
 using Resonance.Grains;
 
 namespace Resonance.Gateway.Events;
@@ -17,6 +19,7 @@ public sealed class EventAppender : IAsyncDisposable
     private const int Capacity = 16 * 1024;
 
     private readonly IGrainFactory _grains;
+    private readonly TimeSpan _attemptTimeout;
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Capacity)
     {
         FullMode = BoundedChannelFullMode.Wait,
@@ -25,9 +28,10 @@ public sealed class EventAppender : IAsyncDisposable
 
     private readonly record struct Pending(EventRecord[] Records, TaskCompletionSource Committed);
 
-    public EventAppender(IGrainFactory grains)
+    public EventAppender(IGrainFactory grains, IOptions<GatewayOptions> options)
     {
         _grains = grains;
+        _attemptTimeout = options.Value.EventAppendAttemptTimeout;
         _lanes = [.. Enumerable.Range(0, Lanes).Select(_ => Task.Run(RunAsync))];
     }
 
@@ -70,9 +74,10 @@ public sealed class EventAppender : IAsyncDisposable
     }
 
     /// <summary>
-    /// A silo that stops (a rolling restart) or dies fails the calls in its hands; the next attempt goes to another
-    /// silo. Retrying is safe because appends are idempotent on the event id. Only when every attempt failed do the
-    /// callers get the error (and their clients <c>unavailable</c>).
+    /// A silo that stops (a rolling restart) fails the calls in its hands; one that dies holds them until the response
+    /// timeout, so an attempt is given up after <see cref="GatewayOptions.EventAppendAttemptTimeout"/>. The next attempt
+    /// goes to another silo. Retrying is safe because appends are idempotent on the event id (an attempt given up may
+    /// still commit). Only when every attempt failed do the callers get the error (and their clients <c>unavailable</c>).
     /// </summary>
     private async Task AppendWithRetryAsync(EventRecord[] batch)
     {
@@ -80,7 +85,7 @@ public sealed class EventAppender : IAsyncDisposable
         {
             try
             {
-                await _grains.GetGrain<IEventLogGrain>(0).Append(batch);
+                await _grains.GetGrain<IEventLogGrain>(0).Append(batch).WaitAsync(_attemptTimeout);
                 return;
             }
             catch (Exception) when (attempt < Attempts)

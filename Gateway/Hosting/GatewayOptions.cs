@@ -50,6 +50,13 @@ public sealed class GatewayOptions
     /// <summary>How often a space's coalesced participant streams go to the cluster (one call per space per flush).</summary>
     public TimeSpan IngestFlushInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>
+    /// How long one attempt to append events may take before it is retried on another silo. A call in the hands of a
+    /// silo that died is otherwise answered only at Orleans' response timeout (30 s); appends are idempotent on the
+    /// event id, so a retry never stores an event twice.
+    /// </summary>
+    public TimeSpan EventAppendAttemptTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>A space hub without sessions or REST use for this long is released (it stops observing the space).</summary>
     public TimeSpan HubIdleRelease { get; set; } = TimeSpan.FromSeconds(10);
 

@@ -185,10 +185,15 @@ public sealed partial class ClientSession
         }
     }
 
-    /// <summary>Closes the session when it sent nothing for the idle timeout (the hub's pump asks, about once a second).</summary>
+    /// <summary>
+    /// Closes the session when it sent nothing for the idle timeout (the hub's pump asks, about once a second). While a
+    /// message is being handled nothing is read, so a slow grain call (a silo that died holds it until the response
+    /// timeout) never makes the client look silent.
+    /// </summary>
     public void CloseIfIdle(long nowMs)
     {
-        if (nowMs - Volatile.Read(ref _lastReceivedMs) < _options.IdleTimeout.TotalMilliseconds || Volatile.Read(ref _closeRequested) != 0) return;
+        if (nowMs - Volatile.Read(ref _lastReceivedMs) < _options.IdleTimeout.TotalMilliseconds || Volatile.Read(ref _closeRequested) != 0
+            || Volatile.Read(ref _handling) != 0) return;
         LogIdle(UserId, Space, _options.IdleTimeout.TotalSeconds);
         RequestClose(WebSocketCloseStatus.NormalClosure, "idle timeout");
     }
@@ -333,6 +338,8 @@ public sealed partial class ClientSession
                     {
                         // Nothing is read while a message is handled: messages sent meanwhile are not the client's burst.
                         _messages.CreditServerTime(Environment.TickCount64 - handlingStart);
+                        // Nor is the client silent while the server handles its message: the idle clock starts again.
+                        Volatile.Write(ref _lastReceivedMs, Environment.TickCount64);
                         Interlocked.Exchange(ref _handling, 0);
                         if (Interlocked.CompareExchange(ref _draining, 0, 0) == 1) RequestClose(ServiceRestart, "service restart");
                     }

@@ -24,6 +24,10 @@ public static class ResonanceSiloBuilderExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<CellChangeRouter>();
         builder.Services.AddSingleton<SpaceDirectory>();
+        // A grain call or activation that failed in the PostgreSQL driver reaches a remote caller with the driver's
+        // exception type and message (a client without Npgsql gets Orleans' fallback exception carrying both) instead
+        // of a CodecNotFoundException that hides the cause. Microsoft.Data.Sqlite's are covered by the default prefixes.
+        builder.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
         return builder;
     }
 
