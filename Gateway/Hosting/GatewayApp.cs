@@ -76,6 +76,7 @@ public static class GatewayApp
         builder.Services.AddSingleton<ServerStall>();
         builder.Services.AddSingleton<GatewayDrain>();
         builder.Services.AddSingleton<SpaceHubRegistry>();
+        builder.WebHost.ConfigureKestrel(k => ConnectionLimits.Apply(k.Limits, gateway));
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(
             o => o.UnsafePreferInlineScheduling = gateway.InlineSocketScheduling);
         builder.Services.AddSingleton(sp =>

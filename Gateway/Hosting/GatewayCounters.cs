@@ -13,12 +13,15 @@ public sealed class GatewayCounters : IDisposable
     public const string MeterName = "Resonance.Gateway";
 
     private readonly Meter _meter = new(MeterName);
-    private readonly Counter<long> _in, _out, _errors, _dropped;
+    private readonly Counter<long> _in, _out, _errors, _dropped, _cut;
     private readonly Histogram<double> _latency;
     private long _connected, _messagesIn, _messagesOut, _errorCount, _framesDropped, _restRequests, _restTicks;
 
     public ConcurrentDictionary<string, long> ErrorsByCode { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, long> MessagesInByType { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Sessions this side ended, by reason (<c>idle</c>, <c>send_timeout</c>, <c>message_timeout</c>, <c>message_too_big</c>, <c>too_slow</c>).</summary>
+    public ConcurrentDictionary<string, long> SessionsCutByReason { get; } = new(StringComparer.Ordinal);
 
     public GatewayCounters()
     {
@@ -26,6 +29,7 @@ public sealed class GatewayCounters : IDisposable
         _in = _meter.CreateCounter<long>("resonance_gateway_messages_in", description: "Valid client messages by type.");
         _out = _meter.CreateCounter<long>("resonance_gateway_messages_out", description: "Messages sent to clients by type.");
         _errors = _meter.CreateCounter<long>("resonance_gateway_errors", description: "Errors answered to clients by code.");
+        _cut = _meter.CreateCounter<long>("resonance_gateway_sessions_cut", description: "Sessions the gateway ended itself, by reason (idle, send_timeout, message_timeout, message_too_big, too_slow).");
         _dropped = _meter.CreateCounter<long>("resonance_gateway_frames_dropped", description: "Droppable messages superseded in a slow client's queue.");
         _latency = _meter.CreateHistogram<double>("resonance_gateway_event_latency", unit: "s",
             description: "From the moment the gateway has a message for a client (a tick, a frame, a relayed event, a reply) until it is written to the client's socket.",
@@ -76,6 +80,12 @@ public sealed class GatewayCounters : IDisposable
         Interlocked.Increment(ref _errorCount);
         ErrorsByCode.AddOrUpdate(code, 1, (_, n) => n + 1);
         _errors.Add(1, new KeyValuePair<string, object?>("code", code));
+    }
+
+    public void SessionCut(string reason)
+    {
+        SessionsCutByReason.AddOrUpdate(reason, 1, (_, n) => n + 1);
+        _cut.Add(1, new KeyValuePair<string, object?>("reason", reason));
     }
 
     public void FrameDropped()

@@ -72,4 +72,41 @@ public sealed class GatewayOptions
     /// (close 1012) before it stops anyway.
     /// </summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// How long a client may take to send its HTTP request headers (the WebSocket upgrade request included); Kestrel's
+    /// <c>RequestHeadersTimeout</c>. A slow handshake (slowloris) is cut off after it.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long an HTTP connection may sit without a request (before its first one, or between them); Kestrel's <c>KeepAliveTimeout</c>.</summary>
+    public TimeSpan HttpKeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Open HTTP connections not yet upgraded (handshakes in progress, REST); Kestrel's <c>MaxConcurrentConnections</c>.
+    /// Beyond it new connections are closed at once. Null: no limit.
+    /// </summary>
+    public long? MaxConnections { get; set; } = 10_000;
+
+    /// <summary>Open WebSocket sessions; Kestrel's <c>MaxConcurrentUpgradedConnections</c>. Beyond it an upgrade is answered 503. Null: no limit.</summary>
+    public long? MaxUpgradedConnections { get; set; } = 20_000;
+
+    /// <summary>
+    /// A write to a client that has not completed for this long (the client stopped reading and its socket buffers are
+    /// full) closes the session: a non-reader costs one bounded queue for at most this long.
+    /// </summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// A message whose first fragment arrived this long ago and that is still not complete (a fragmented message that
+    /// never sets FIN, or a frame dribbled byte by byte) closes the session with 1008.
+    /// </summary>
+    public TimeSpan MessageTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// A message over <see cref="MaxMessageBytes"/> is answered <c>message_too_large</c> and discarded; one that goes on
+    /// past this many bytes also closes the session with 1009 (Message Too Big), so nobody streams megabytes through the
+    /// discard loop.
+    /// </summary>
+    public int OversizeCloseBytes { get; set; } = 1024 * 1024;
 }

@@ -20,10 +20,12 @@ public static class ErrorCodes
     public const string Forbidden = "forbidden";
     public const string Unavailable = "unavailable";
     public const string RateLimited = "rate_limited";
+    /// <summary>A message was begun but not finished within the message timeout (the session is then closed with 1008).</summary>
+    public const string MessageTimeout = "message_timeout";
 
     public static readonly string[] All =
     [
         InvalidJson, MessageTooLarge, TooDeep, BinaryNotSupported, MissingType, UnknownType, MissingField, InvalidType,
-        NotFinite, OutOfRange, StringTooLong, InvalidValue, NotJoined, NotFound, Forbidden, Unavailable, RateLimited,
+        NotFinite, OutOfRange, StringTooLong, InvalidValue, NotJoined, NotFound, Forbidden, Unavailable, RateLimited, MessageTimeout,
     ];
 }

@@ -40,6 +40,8 @@ public sealed partial class ClientSession
     // Drain (the gateway stopping): close with 1012 once the message being handled, if any, has had its answer.
     private int _draining, _handling;
     private long _lastReceivedMs = Environment.TickCount64;
+    // When the first part of the message being received arrived (0: none in progress); see CloseIfIdle.
+    private long _messageStartedMs;
     // Broadcasts are offered only after connection_established went first.
     private volatile bool _greeted;
 
@@ -117,6 +119,7 @@ public sealed partial class ClientSession
         if (!_writer.EnqueueReliable(message))
         {
             LogTooSlow(UserId, Space);
+            _counters.SessionCut("too_slow");
             _writer.Close();
             _abort.Cancel();
         }
@@ -189,12 +192,37 @@ public sealed partial class ClientSession
     /// Closes the session when it sent nothing for the idle timeout (the hub's pump asks, about once a second). While a
     /// message is being handled nothing is read, so a slow grain call (a silo that died holds it until the response
     /// timeout) never makes the client look silent.
+    /// <para>
+    /// The same look also cuts off hostile or broken peers: one whose pending write has not moved for the send timeout
+    /// (it stopped reading; nothing more can reach it, so the connection is dropped without a close frame), and one
+    /// that began a message and has not finished it within the message timeout (closed with 1008). A partial message
+    /// never counts as activity, so it cannot keep a session open either.
+    /// </para>
     /// </summary>
     public void CloseIfIdle(long nowMs)
     {
-        if (nowMs - Volatile.Read(ref _lastReceivedMs) < _options.IdleTimeout.TotalMilliseconds || Volatile.Read(ref _closeRequested) != 0
-            || Volatile.Read(ref _handling) != 0) return;
+        if (_writer.BlockedForMs(nowMs) >= _options.SendTimeout.TotalMilliseconds && !_abort.IsCancellationRequested)
+        {
+            LogSendTimeout(UserId, Space, _options.SendTimeout.TotalSeconds);
+            _counters.SessionCut("send_timeout");
+            _writer.Close();
+            _abort.Cancel();
+            return;
+        }
+        if (Volatile.Read(ref _closeRequested) != 0) return;
+        long started = Volatile.Read(ref _messageStartedMs);
+        if (started != 0 && nowMs - started >= _options.MessageTimeout.TotalMilliseconds)
+        {
+            LogMessageTimeout(UserId, Space, _options.MessageTimeout.TotalSeconds);
+            _counters.SessionCut("message_timeout");
+            _counters.Error(ErrorCodes.MessageTimeout);
+            Reply(ServerMessages.Error(ErrorCodes.MessageTimeout, $"A message must be complete within {_options.MessageTimeout.TotalSeconds} s of its first fragment."), "error");
+            RequestClose(WebSocketCloseStatus.PolicyViolation, "message not finished in time");
+            return;
+        }
+        if (nowMs - Volatile.Read(ref _lastReceivedMs) < _options.IdleTimeout.TotalMilliseconds || Volatile.Read(ref _handling) != 0) return;
         LogIdle(UserId, Space, _options.IdleTimeout.TotalSeconds);
+        _counters.SessionCut("idle");
         RequestClose(WebSocketCloseStatus.NormalClosure, "idle timeout");
     }
 
@@ -281,6 +309,7 @@ public sealed partial class ClientSession
             while (true)
             {
                 int length = 0;
+                long discarded = 0;
                 bool oversize = false;
                 ValueWebSocketReceiveResult result;
                 do
@@ -297,12 +326,24 @@ public sealed partial class ClientSession
                     var target = oversize ? buffer.AsMemory() : buffer.AsMemory(length, Math.Min(buffer.Length, limit + 1) - length);
                     result = await _socket.ReceiveAsync(target, _abort.Token);
                     if (result.MessageType == WebSocketMessageType.Close) return;
+                    // The message's clock starts with its first part (a message in one frame never starts it).
+                    if (!result.EndOfMessage && Volatile.Read(ref _messageStartedMs) == 0)
+                        Volatile.Write(ref _messageStartedMs, Math.Max(1, Environment.TickCount64));
                     if (!oversize)
                     {
                         length += result.Count;
                         if (length > limit) oversize = true;
                     }
+                    else if ((discarded += result.Count) > _options.OversizeCloseBytes - limit - 1)
+                    {
+                        // Far over the limit: answered, closed with 1009, and nothing more is read from this peer.
+                        Fail(ErrorCodes.MessageTooLarge, $"Messages are limited to {limit} bytes; this one passed {_options.OversizeCloseBytes} bytes.", null, null);
+                        _counters.SessionCut("message_too_big");
+                        RequestClose(WebSocketCloseStatus.MessageTooBig, "message far too large");
+                        return;
+                    }
                 } while (!result.EndOfMessage);
+                Volatile.Write(ref _messageStartedMs, 0);
 
                 try
                 {
@@ -519,6 +560,12 @@ public sealed partial class ClientSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {UserId} in {Space} silent for {Seconds} s; closing")]
     private partial void LogIdle(Guid userId, string space, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {UserId} in {Space}: a write waited {Seconds} s for the client to read; dropping the connection")]
+    private partial void LogSendTimeout(Guid userId, string space, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {UserId} in {Space} left a message unfinished for {Seconds} s; closing")]
+    private partial void LogMessageTimeout(Guid userId, string space, double seconds);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {UserId} in {Space} is too slow for its replies; closing")]
     private partial void LogTooSlow(Guid userId, string space);

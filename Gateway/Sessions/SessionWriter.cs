@@ -27,6 +27,8 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
     private volatile bool _closed;
     private long _dropped;
     private long _written;
+    // When the write in progress went asynchronous (Environment.TickCount64), 0 when none is waiting on the connection.
+    private long _blockedSinceMs;
 
     /// <summary>Called once when a write fails (the connection is gone); the session then ends.</summary>
     public Action<Exception>? Failed { get; set; }
@@ -37,6 +39,13 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
     public long Dropped => Interlocked.Read(ref _dropped);
     public long WrittenCount => Interlocked.Read(ref _written);
     public bool IsClosed => _closed;
+
+    /// <summary>How long the write in progress has waited for the connection to take it (0 when none waits).</summary>
+    public long BlockedForMs(long nowMs)
+    {
+        long since = Volatile.Read(ref _blockedSinceMs);
+        return since == 0 ? 0 : Math.Max(0, nowMs - since);
+    }
     public int Pending => Volatile.Read(ref _reliableCount) + Volatile.Read(ref _relayedCount)
         + (Volatile.Read(ref _update) is null ? 0 : 1) + (Volatile.Read(ref _frame) is null ? 0 : 1);
 
@@ -117,6 +126,7 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
             }
             if (!write.IsCompleted)
             {
+                Volatile.Write(ref _blockedSinceMs, Math.Max(1, Environment.TickCount64));
                 _ = FinishAsync(write, message);
                 return false;
             }
@@ -136,6 +146,10 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
             Fail(e);
             Volatile.Write(ref _writing, 0);
             return;
+        }
+        finally
+        {
+            Volatile.Write(ref _blockedSinceMs, 0);
         }
         AfterWrite(message);
         if (!WriteAvailable()) return;

@@ -87,6 +87,7 @@ public static partial class WebSocketEndpoint
         var o = options.Value;
         SessionWriter? writer = null;
         var accepted = await WebSocketHandshake.AcceptAsync(context, o.InlineSocketScheduling, m => writer!.EnqueueReliable(m));
+        if (accepted is null) return;
         writer = new SessionWriter(accepted.Sink, o.DroppableQueueLength, o.ReliableQueueLength);
         using var socket = accepted.Socket;
         var logger = loggers.CreateLogger<ClientSession>();

@@ -29,7 +29,27 @@ public static class WebSocketHandshake
     /// Write frames straight to the socket (see <see cref="SocketFrameSink"/>); only valid while Kestrel schedules its
     /// continuations inline, and ignored under TLS.
     /// </param>
-    public static async Task<Accepted> AcceptAsync(HttpContext context, bool directSocket, Func<OutboundMessage, bool> enqueueControl)
+    /// <returns>Null when the upgrade was refused (the session limit is reached): the client has been answered 503.</returns>
+    public static async Task<Accepted?> AcceptAsync(HttpContext context, bool directSocket, Func<OutboundMessage, bool> enqueueControl)
+    {
+        try
+        {
+            return await UpgradeAsync(context, directSocket, enqueueControl);
+        }
+        catch (InvalidOperationException) when (!context.Response.HasStarted)
+        {
+            // Kestrel refuses the upgrade once MaxConcurrentUpgradedConnections sessions are open.
+            context.Response.Headers.Remove("Connection");
+            context.Response.Headers.Remove("Upgrade");
+            context.Response.Headers.Remove("Sec-WebSocket-Accept");
+            context.Response.Headers.RetryAfter = "5";
+            await Results.Problem("This gateway holds as many sessions as it may; retry later or elsewhere.",
+                statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
+            return null;
+        }
+    }
+
+    private static async Task<Accepted> UpgradeAsync(HttpContext context, bool directSocket, Func<OutboundMessage, bool> enqueueControl)
     {
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         string? key = context.Request.Headers.SecWebSocketKey;

@@ -1,0 +1,19 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Resonance.Gateway.Hosting;
+
+/// <summary>
+/// Kestrel's connection limits from <see cref="GatewayOptions"/>: how long a handshake may take, how long an idle HTTP
+/// connection is kept, and how many connections and sessions the process holds, so slow or flooding clients cost a
+/// bounded amount.
+/// </summary>
+public static class ConnectionLimits
+{
+    public static void Apply(KestrelServerLimits limits, GatewayOptions options)
+    {
+        limits.RequestHeadersTimeout = options.HandshakeTimeout;
+        limits.KeepAliveTimeout = options.HttpKeepAliveTimeout;
+        limits.MaxConcurrentConnections = options.MaxConnections;
+        limits.MaxConcurrentUpgradedConnections = options.MaxUpgradedConnections;
+    }
+}
