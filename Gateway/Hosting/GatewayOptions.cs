@@ -98,6 +98,13 @@ public sealed class GatewayOptions
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
+    /// The kernel send buffer of each WebSocket connection (SO_SNDBUF; Linux reserves twice this). It bounds what a client
+    /// that stops reading holds in the server's kernel (with autotuning that can reach megabytes per connection), and
+    /// makes its writes block soon, so the <see cref="SendTimeout"/> finds it. 0: the system default.
+    /// </summary>
+    public int SocketSendBufferBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
     /// A message whose first fragment arrived this long ago and that is still not complete (a fragmented message that
     /// never sets FIN, or a frame dribbled byte by byte) closes the session with 1008.
     /// </summary>

@@ -86,7 +86,7 @@ public static partial class WebSocketEndpoint
 
         var o = options.Value;
         SessionWriter? writer = null;
-        var accepted = await WebSocketHandshake.AcceptAsync(context, o.InlineSocketScheduling, m => writer!.EnqueueReliable(m));
+        var accepted = await WebSocketHandshake.AcceptAsync(context, o.InlineSocketScheduling, m => writer!.EnqueueReliable(m), o.SocketSendBufferBytes);
         if (accepted is null) return;
         writer = new SessionWriter(accepted.Sink, o.DroppableQueueLength, o.ReliableQueueLength);
         using var socket = accepted.Socket;

@@ -30,11 +30,11 @@ public static class WebSocketHandshake
     /// continuations inline, and ignored under TLS.
     /// </param>
     /// <returns>Null when the upgrade was refused (the session limit is reached): the client has been answered 503.</returns>
-    public static async Task<Accepted?> AcceptAsync(HttpContext context, bool directSocket, Func<OutboundMessage, bool> enqueueControl)
+    public static async Task<Accepted?> AcceptAsync(HttpContext context, bool directSocket, Func<OutboundMessage, bool> enqueueControl, int sendBufferBytes = 0)
     {
         try
         {
-            return await UpgradeAsync(context, directSocket, enqueueControl);
+            return await UpgradeAsync(context, directSocket, enqueueControl, sendBufferBytes);
         }
         catch (InvalidOperationException) when (!context.Response.HasStarted)
         {
@@ -49,7 +49,7 @@ public static class WebSocketHandshake
         }
     }
 
-    private static async Task<Accepted> UpgradeAsync(HttpContext context, bool directSocket, Func<OutboundMessage, bool> enqueueControl)
+    private static async Task<Accepted> UpgradeAsync(HttpContext context, bool directSocket, Func<OutboundMessage, bool> enqueueControl, int sendBufferBytes)
     {
         var upgrade = context.Features.Get<IHttpUpgradeFeature>();
         string? key = context.Request.Headers.SecWebSocketKey;
@@ -59,6 +59,7 @@ public static class WebSocketHandshake
             context.Response.Headers.Upgrade = "websocket";
             context.Response.Headers.SecWebSocketAccept = AcceptKey(key);
             var transport = await upgrade.UpgradeAsync();
+            BoundSendBuffer(context, sendBufferBytes);
             var control = new ControlFrameStream(transport, enqueueControl);
             // No keep-alive timer per connection: the hub's pump pings every session with one shared frame.
             var socket = WebSocket.CreateFromStream(control, new WebSocketCreationOptions { IsServer = true, KeepAliveInterval = TimeSpan.Zero });
@@ -73,6 +74,24 @@ public static class WebSocketHandshake
             return new Accepted(socket, new StreamFrameSink(transport), control);
         }
         var ws = await context.WebSockets.AcceptWebSocketAsync();
+        BoundSendBuffer(context, sendBufferBytes);
         return new Accepted(ws, new WebSocketFrameSink(ws), null);
+    }
+
+    /// <summary>A client that stops reading fills at most this much of the server's kernel memory (see GatewayOptions.SocketSendBufferBytes).</summary>
+    private static void BoundSendBuffer(HttpContext context, int bytes)
+    {
+        if (bytes <= 0) return;
+        if (context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket is { } socket)
+        {
+            try
+            {
+                socket.SendBufferSize = bytes;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // Not a TCP socket we may tune: the system default stays.
+            }
+        }
     }
 }

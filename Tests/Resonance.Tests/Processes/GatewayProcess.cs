@@ -93,6 +93,8 @@ public sealed class GatewayProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Pid => _process.Id;
+
     public string Output
     {
         get { lock (_output) return string.Join('\n', _output.TakeLast(40)); }
