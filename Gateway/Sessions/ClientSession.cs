@@ -180,6 +180,8 @@ public sealed partial class ClientSession
         }
         finally
         {
+            // A write still waiting for the peer to read will never finish: end with a reset, not a FIN queued behind it.
+            if (_writer.WriteBlocked) _writer.ResetOnClose();
             _writer.Close();
             // Still a member of the hub while leaving: the hub's batcher carries the leave.
             await LeaveAsync();
@@ -205,6 +207,7 @@ public sealed partial class ClientSession
         {
             LogSendTimeout(UserId, Space, _options.SendTimeout.TotalSeconds);
             _counters.SessionCut("send_timeout");
+            _writer.ResetOnClose();
             _writer.Close();
             _abort.Cancel();
             return;

@@ -7,14 +7,22 @@ public interface IFrameSink
 {
     /// <summary>Writes one complete frame; completes synchronously when the connection takes it at once.</summary>
     ValueTask WriteAsync(byte[] frame);
+
+    /// <summary>
+    /// Makes the connection end with a reset instead of a FIN when it closes (SO_LINGER 0): for a peer that stopped
+    /// reading, a FIN would wait behind the unsent bytes for as long as the kernel keeps probing its closed window.
+    /// </summary>
+    void ResetOnClose() { }
 }
 
 /// <summary>
 /// The upgraded HTTP/1.1 connection itself: frames are written as they are (framed once, shared by all sessions).
 /// </summary>
-public sealed class StreamFrameSink(Stream transport) : IFrameSink
+public sealed class StreamFrameSink(Stream transport, System.Net.Sockets.Socket? socket = null) : IFrameSink
 {
     public ValueTask WriteAsync(byte[] frame) => transport.WriteAsync(frame);
+
+    public void ResetOnClose() => SocketReset.Arm(socket);
 }
 
 /// <summary>
@@ -33,6 +41,8 @@ public sealed class SocketFrameSink(System.Net.Sockets.Socket socket) : IFrameSi
             return ValueTask.FromException(new System.Net.Sockets.SocketException((int)error));
         return Rest(frame, Math.Max(sent, 0));
     }
+
+    public void ResetOnClose() => SocketReset.Arm(socket);
 
     private async ValueTask Rest(byte[] frame, int offset)
     {
@@ -54,5 +64,22 @@ public sealed class WebSocketFrameSink(WebSocket socket) : IFrameSink
         int header = WebSocketFrame.HeaderLengthOf(frame);
         var kind = opcode == WebSocketFrame.OpBinary ? WebSocketMessageType.Binary : WebSocketMessageType.Text;
         return socket.SendAsync(frame.AsMemory(header), kind, endOfMessage: true, CancellationToken.None);
+    }
+}
+
+/// <summary>SO_LINGER 0: closing the socket sends a reset and discards what is still unsent.</summary>
+internal static class SocketReset
+{
+    public static void Arm(System.Net.Sockets.Socket? socket)
+    {
+        if (socket is null) return;
+        try
+        {
+            socket.LingerState = new System.Net.Sockets.LingerOption(true, 0);
+        }
+        catch (Exception e) when (e is System.Net.Sockets.SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
     }
 }

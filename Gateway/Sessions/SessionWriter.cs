@@ -40,6 +40,9 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
     public long WrittenCount => Interlocked.Read(ref _written);
     public bool IsClosed => _closed;
 
+    /// <summary>True while a write waits for the connection to take it.</summary>
+    public bool WriteBlocked => Volatile.Read(ref _blockedSinceMs) != 0;
+
     /// <summary>How long the write in progress has waited for the connection to take it (0 when none waits).</summary>
     public long BlockedForMs(long nowMs)
     {
@@ -84,6 +87,9 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
         Pump();
         return !dropped;
     }
+
+    /// <summary>The connection will end with a reset (see <see cref="IFrameSink.ResetOnClose"/>).</summary>
+    public void ResetOnClose() => sink.ResetOnClose();
 
     /// <summary>Nothing more is accepted or written; what is still waiting is discarded.</summary>
     public void Close() => _closed = true;

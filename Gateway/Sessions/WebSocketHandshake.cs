@@ -71,7 +71,7 @@ public static class WebSocketHandshake
                 raw.Blocking = false;
                 return new Accepted(socket, new SocketFrameSink(raw), control);
             }
-            return new Accepted(socket, new StreamFrameSink(transport), control);
+            return new Accepted(socket, new StreamFrameSink(transport, context.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket), control);
         }
         var ws = await context.WebSockets.AcceptWebSocketAsync();
         BoundSendBuffer(context, sendBufferBytes);
