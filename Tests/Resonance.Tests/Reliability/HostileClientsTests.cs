@@ -87,7 +87,10 @@ public sealed class HostileClientsTests(ITestOutputHelper output)
             var flood = new KindReport("flood");
             using var floodStop = CancellationTokenSource.CreateLinkedTokenSource(fallback.Token);
             const int floodSlots = 600;
-            var flooding = attacks.RunAsync("flood", floodSlots, [IPAddress.Parse("127.0.0.60")], flood, floodStop.Token, reconnect: false);
+            // The flood's sessions only hold their place (no field frames: they stay until stopped), so each slot ends
+            // up either upgraded or refused.
+            var holders = new Attacks(target, TimeSpan.FromSeconds(1));
+            var flooding = holders.RunAsync("flood", floodSlots, [IPAddress.Parse("127.0.0.60")], flood, floodStop.Token, reconnect: false);
             await Eventually.Until(() => Task.FromResult(flood.Upgraded + flood.Outcomes.Count), n => n >= floodSlots, TimeSpan.FromSeconds(90),
                 "every flood connection upgraded or refused");
             int updatesInFlood = MinUpdates(normal);
