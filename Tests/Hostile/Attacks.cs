@@ -95,7 +95,13 @@ public sealed class Attacks(Target target, TimeSpan heartbeatEvery)
         }
         catch (SocketException e)
         {
-            return new Outcome(e.SocketErrorCode == SocketError.ConnectionReset ? "reset" : $"socket {e.SocketErrorCode}", Since());
+            return new Outcome(e.SocketErrorCode switch
+            {
+                SocketError.ConnectionReset => "reset",
+                // A send after the server closed (EPIPE): it was cut off with a FIN while this side was still sending.
+                SocketError.Shutdown => "fin (seen on send)",
+                var other => $"socket {other}",
+            }, Since());
         }
     }
 

@@ -7,11 +7,13 @@
 #                oversize messages, unfinished fragments);
 #   flood      - the same, with a connection flood from one address alongside;
 #   all        - (not in the default list) every kind at once, the flood included;
+#   nonreaders, small - (not in the default list) only the non-readers / only slowloris, oversize and fragments;
 # alternating the order between repeats, and prints one table: normal p99 without/with and the ratio, normal sessions
 # closed, server peak RSS, both tools' CPU, and then what the hostile clients experienced.
 #
 # usage: Tests/LoadTest/hostile.sh [--clients N] [--duration S] [--repeat K] [--variants "alone hostile flood"]
 #                                  [--nonreaders N] [--flood N] [--out DIR] [--no-build] [--hostile-args "..."]
+#                                  [--hostile-tail S]   (the hostile clients go on S s past the measured run, default 20)
 set -euo pipefail
 
 clients=1000
@@ -23,6 +25,7 @@ flood=5000
 out=""
 build=1
 hostile_args=""
+tail_s=20
 while [ $# -gt 0 ]; do
   case "$1" in
     --clients) clients="$2"; shift 2 ;;
@@ -34,7 +37,8 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --no-build) build=0; shift ;;
     --hostile-args) hostile_args="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --hostile-tail) tail_s="$2"; shift 2 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "hostile.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -110,13 +114,15 @@ run_one() {
     alone) ;;
     hostile) kinds="slowloris-dribble,slowloris-stall,nonreader-heartbeat,nonreader-silent,oversize,huge-length,fragment-first,fragment-endless" ;;
     flood) kinds="flood" ;;
+    nonreaders) kinds="nonreader-heartbeat,nonreader-silent" ;;
+    small) kinds="slowloris-dribble,slowloris-stall,oversize,huge-length,fragment-first,fragment-endless" ;;
     all) kinds="slowloris-dribble,slowloris-stall,nonreader-heartbeat,nonreader-silent,oversize,huge-length,fragment-first,fragment-endless,flood" ;;
     *) echo "hostile.sh: unknown variant $variant" >&2; stop "$pid"; return 1 ;;
   esac
   if [ -n "$kinds" ]; then
     # The hostile clients start first (the non-readers arrive over 10 s) and last past the measured run.
     # shellcheck disable=SC2086
-    dotnet "$hostile_dll" --url "$url" --duration $((duration + 20)) --kinds "$kinds" --nonreaders "$nonreaders" \
+    dotnet "$hostile_dll" --url "$url" --duration $((duration + tail_s)) --kinds "$kinds" --nonreaders "$nonreaders" \
       --flood "$flood" --json $hostile_args >"$out/$tag.hostile.json" 2>"$out/$tag.hostile.log" &
     hpid=$!
     started+=("$hpid")
