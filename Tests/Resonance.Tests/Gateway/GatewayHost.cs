@@ -130,6 +130,8 @@ public sealed class GatewayFixture : IAsyncLifetime
     {
         ["Resonance:Gateway:MaxErrorsPerMinute"] = "100000000",
         ["Resonance:Gateway:MaxMessagesPerSecond"] = "100000000",
+        // The slow-reader tests keep clients that never read open while they measure the others.
+        ["Resonance:Gateway:SendTimeout"] = "00:10:00",
     });
 
     public async Task DisposeAsync() => await Host.DisposeAsync();
