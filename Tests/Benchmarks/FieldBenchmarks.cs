@@ -158,6 +158,7 @@ public class FieldAnalysisBenchmarks
     private readonly TileRegion _region = new(0, 0, 1024, 1024, 1);
     private double[] _values = [];
     private readonly FieldPeak[] _peaks = new FieldPeak[16];
+    private readonly TilePeakFinder _finder = new();
 
     [GlobalSetup]
     public void Setup()
@@ -170,5 +171,5 @@ public class FieldAnalysisBenchmarks
     public FieldStats Statistics() => FieldStatistics.Compute(_values);
 
     [Benchmark]
-    public int Peaks() => PeakFinder.TopLocalMaxima(_values, _region, _peaks);
+    public int Peaks() => _finder.Find(_values, _region, _region.Width, _region.Height, _peaks, []).Peaks;
 }

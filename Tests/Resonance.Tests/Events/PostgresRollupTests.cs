@@ -98,4 +98,14 @@ public sealed class PostgresRollupTests(PostgresGatewayFixture fixture) : IClass
         await Eventually.Until(async () => (await table.ReadRows(grainId)).Reminders.Select(r => r.ReminderName).ToList(),
             names => names.Contains("rollup"), TimeSpan.FromSeconds(20), "the rollup reminder is registered");
     }
+
+    [Fact]
+    public async Task Late_events_update_the_rollup_of_their_minute_in_PostgreSQL()
+    {
+        const string Space = "late-pg";
+        var store = (IEventStore)Host.App.Services.GetService(typeof(IEventStore))!;
+        await LateEvents.AssertLateEventsUpdateTheirMinutes(store, Host.Grains.GetGrain<IRollupGrain>(Space), Space);
+        // Every mark the grain read is gone; none is left behind for the space.
+        Assert.Equal(0L, await Pg.ScalarAsync<long>(Db, "SELECT count(*) FROM event_rollup_marks WHERE space = @s", ("s", Space)));
+    }
 }
