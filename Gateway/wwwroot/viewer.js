@@ -284,6 +284,8 @@ function updateLegend(scale) {
       : 'field value (per frame, min → max)';
 }
 
+let positions3d = new Float32Array(0);   // colour-scale positions of the latest frame, for the 3-D view (reused)
+
 function onFrame(buffer) {
   let frame;
   try {
@@ -299,9 +301,10 @@ function onFrame(buffer) {
   state.scale = scale;
   const toScale = preparePalette(frame.header, scale);
   if (view3d) {
-    const { levels } = frame, positions = new Float32Array(levels.length);
-    for (let k = 0; k < levels.length; k++) positions[k] = toScale(levels[k]);
-    view3d.setField(frame.header, positions, state.config);
+    const { levels } = frame;
+    if (positions3d.length < levels.length) positions3d = new Float32Array(levels.length);
+    for (let k = 0; k < levels.length; k++) positions3d[k] = toScale(levels[k]);
+    view3d.setField(frame.header, positions3d.subarray(0, levels.length), state.config);
     $('canvas-note').hidden = true;
   } else {
     renderHeat(frame);
