@@ -42,6 +42,7 @@ public static class ServerMessages
         w.WriteString("background", config.Background);
         w.WriteNumber("beta", config.Beta);
         w.WriteBoolean("clamp", config.Clamp);
+        w.WriteString("saturation", config.Saturation ?? "clamp");
         w.WriteEndObject();
         w.WriteNumber("timestamp", UnixMs(DateTime.UtcNow));
     });

@@ -127,7 +127,12 @@ public static partial class RestEndpoints
             quantumCoherence = t.QuantumCoherence,
             meanPhase = t.MeanPhase,
             phiCascades = t.PairCount,
-            field = new { min = t.FieldMin, max = t.FieldMax, mean = t.FieldMean, energy = t.FieldEnergy, samples = g.Grid.SampleCount },
+            field = new
+            {
+                min = t.FieldMin, max = t.FieldMax, mean = t.FieldMean, energy = t.FieldEnergy, samples = g.Grid.SampleCount,
+                // The statistics above are of the saturated field F, as sent in frames.
+                clamp = g.Config.Clamp, saturation = g.Config.Saturation ?? "clamp",
+            },
             timestamp = ServerMessages.UnixMs(t.TimestampUtc),
             gateway = new
             {

@@ -51,6 +51,8 @@ public sealed partial class SpaceGrain(
             state.State.Config = options.Value.DefaultSpace with { EpochUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
             await state.WriteStateAsync(cancellationToken);
         }
+        // A configuration stored before the saturation option existed reads back without it: it was clamp.
+        if (state.State.Config.Saturation is null) state.State.Config = state.State.Config with { Saturation = "clamp" };
         Apply(state.State.Config);
         var now = DateTime.UtcNow;
         _lastUsedUtc = now;
