@@ -30,13 +30,13 @@ public sealed class ForecastOptions
     public TimeSpan KeepWarmFor { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>FastTree: number of trees, leaves per tree, minimum examples per leaf, learning rate.</summary>
-    public int Trees { get; set; } = 100;
+    public int Trees { get; set; } = 50;
     public int Leaves { get; set; } = 16;
     public int MinExamplesPerLeaf { get; set; } = 20;
     public double LearningRate { get; set; } = 0.1;
 
     /// <summary>Bound on training rows per measure (origins are strided to fit): bounds training CPU and memory.</summary>
-    public int MaxTrainingRows { get; set; } = 20_000;
+    public int MaxTrainingRows { get; set; } = 8_000;
 
     /// <summary>ML.NET seed: training is single-threaded and seeded, so the same history gives the same model.</summary>
     public int Seed { get; set; } = 1;
