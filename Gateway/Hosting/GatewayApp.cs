@@ -43,6 +43,8 @@ public static class GatewayApp
 
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new();
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
+        // Only the horizon limits are read here; the models live on the silos (no ML code runs in a client-mode gateway).
+        builder.Services.AddOptions<Resonance.Grains.Forecasting.ForecastOptions>().BindConfiguration(Resonance.Grains.Forecasting.ForecastOptions.Section);
 
         bool embedded = !string.Equals(gateway.Mode, "client", StringComparison.OrdinalIgnoreCase);
         // The Orleans Dashboard costs CPU even when nobody looks (ResonanceDashboard), so it is off unless enabled.

@@ -7,6 +7,7 @@ using Resonance.Gateway.Hosting;
 using Resonance.Gateway.Protocol;
 using Resonance.Gateway.Spaces;
 using Resonance.Grains;
+using Resonance.Grains.Forecasting;
 
 namespace Resonance.Gateway.Rest;
 
@@ -20,6 +21,7 @@ public static partial class RestEndpoints
         app.MapGet("/api/spaces/{id}/stats", GetStats).WithSummary("The space's global measures and the gateway's measured performance.");
         app.MapGet("/api/spaces/{id}/nodes", GetNodes).WithSummary("Nodes of the space, optionally within radius of (x, y).");
         app.MapGet("/api/spaces/{id}/events", GetEvents).WithSummary("Stored events of the space in [from, to), optionally within radius of (x, y).");
+        app.MapGet("/api/spaces/{id}/forecast", GetForecast).WithSummary("Forecast of global resonance, coherence and active nodes for the next `horizon` seconds, with intervals and measured skill.");
         app.MapGet("/api/spaces/{id}/aggregates", GetAggregates).WithSummary("Per-minute rollups (avg resonance, active users, count, centroid, k-means clusters) in [from, to).");
     }
 
@@ -236,6 +238,73 @@ public static partial class RestEndpoints
                 eventCount = m.EventCount,
                 centroid = m.CentroidX is { } cx && m.CentroidY is { } cy ? new { x = cx, y = cy } : null,
                 clusters = m.Clusters.Select(c => new { x = c.X, y = c.Y, count = c.Count, sumSquares = c.SumSquares }),
+            }),
+        });
+    }
+
+    // -----------------------------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> GetForecast(string id, HttpRequest request, IGrainFactory grains, IOptions<ForecastOptions> options)
+    {
+        if (RestValidation.SpaceIdError(id) is { } badId) return badId.ToResult();
+        var o = options.Value;
+        if (RestValidation.Horizon(request.Query, o.DefaultHorizon, o.MaxHorizon, out int horizon) is { } bad) return bad.ToResult();
+        ForecastReport report;
+        try
+        {
+            report = await grains.GetGrain<IForecastGrain>(id).Forecast(horizon);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // The silos' MaxHorizon is lower than this gateway's.
+            return Error(400, ErrorCodes.OutOfRange, e.Message, "horizon");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            return Error(503, ErrorCodes.Unavailable, "The forecast could not be computed now; retry.");
+        }
+        long origin = report.OriginUtc is { } at ? ServerMessages.UnixMs(at) : 0;
+        return Results.Json(new
+        {
+            space = report.Space,
+            status = report.Status,
+            horizon = report.Horizon,
+            horizonCovered = report.HorizonCovered,
+            stepSeconds = 1,
+            generatedAt = ServerMessages.UnixMs(report.GeneratedUtc),
+            origin = report.OriginUtc is null ? (long?)null : origin,
+            model = new
+            {
+                library = "ML.NET FastTree (Microsoft.ML.FastTree)",
+                trainedAt = report.TrainedUtc is { } trained ? ServerMessages.UnixMs(trained) : (long?)null,
+                historySeconds = report.HistorySamples,
+                minHistorySeconds = report.MinHistorySamples,
+                trainingRows = report.TrainingRows,
+                trainingMilliseconds = Math.Round(report.TrainingMilliseconds, 1),
+                intervalCoverage = report.IntervalCoverage,
+            },
+            measures = report.Measures.ToDictionary(m => m.Name, m => (object)new
+            {
+                last = m.Last,
+                periodSeconds = m.PeriodSeconds,
+                skill = new
+                {
+                    verdict = m.Skill.Verdict,
+                    hasSkill = m.Skill.HasSkill,
+                    mae = m.Skill.Mae,
+                    persistenceMae = m.Skill.PersistenceMae,
+                    climatologyMae = m.Skill.ClimatologyMae,
+                    skillVsPersistence = m.Skill.SkillVsPersistence,
+                    heldOutPoints = m.Skill.HeldOutPoints,
+                },
+                points = m.Points.Select(p => new
+                {
+                    aheadSeconds = p.AheadSeconds,
+                    timestamp = origin + p.AheadSeconds * 1000L,
+                    value = p.Value,
+                    lower = p.Lower,
+                    upper = p.Upper,
+                }),
             }),
         });
     }
