@@ -116,7 +116,9 @@ public sealed class ExistingAppProtocolTests(GatewayFixture fixture) : IClassFix
         var memoryId = made.GetProperty("memoryId").GetGuid();
         var memory = await Host.Grains.GetGrain<INodeGrain>(memoryId).GetSnapshot();
         Assert.Equal(NodeKind.Memory, memory!.Kind);
-        Assert.Equal(idA, memory.Owner);
+        // Owned by the caller's subject, whose public id in this space is the caller's userId.
+        var pseudonyms = (Resonance.Gateway.Auth.Pseudonyms)Host.App.Services.GetService(typeof(Resonance.Gateway.Auth.Pseudonyms))!;
+        Assert.Equal(idA, pseudonyms.Of("app-mem", memory.Owner!.Value));
         Assert.Equal((12.5, 7.25, 0.9, "first light"), (memory.X, memory.Y, memory.Strength, memory.Content));
         await a.WaitForAsync(m => m.Type == "resonance_update" && m.Json.GetProperty("memoryNodes").GetInt32() == 1);
 

@@ -18,6 +18,15 @@ public sealed record Identity(Guid UserId, string AccessToken, string RefreshTok
         j.GetProperty("userId").GetGuid(), j.GetProperty("accessToken").GetString()!, j.GetProperty("refreshToken").GetString()!,
         j.GetProperty("expiresIn").GetInt32());
 
+    /// <summary>An HTTP client that sends a new identity's access token with every request (REST writes need one).</summary>
+    public static async Task<HttpClient> ClientAsync(Uri http)
+    {
+        var identity = await CreateAsync(http);
+        var client = new HttpClient { BaseAddress = http };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", identity.AccessToken);
+        return client;
+    }
+
     /// <summary>A WebSocket URI with this identity's token in the query (the browser way).</summary>
     public Uri WithToken(Uri ws) => new(ws + (ws.Query.Length == 0 ? "?" : "&") + "access_token=" + Uri.EscapeDataString(AccessToken));
 }
