@@ -127,7 +127,8 @@ public sealed class IdentityAndTokenTests(SecurityFixture fixture) : IClassFixtu
     public async Task An_expiring_session_is_renewed_in_band_and_without_renewal_closes_with_4401()
     {
         var subject = Guid.NewGuid();
-        var shortExpiry = DateTime.UtcNow.AddSeconds(3);
+        // Short, but long enough for both connections to open on a cold gateway (JWT times are whole seconds).
+        var shortExpiry = DateTime.UtcNow.AddSeconds(10);
         var shortToken = SecurityFixture.Mint(subject, shortExpiry);
         await using var renewed = await WsClient.ConnectAsync(new Uri(Host.WebSocket + "?space=sec-refresh&access_token=" + shortToken));
         await using var lapsing = await WsClient.ConnectAsync(new Uri(Host.WebSocket + "?space=sec-refresh&access_token=" + shortToken));
