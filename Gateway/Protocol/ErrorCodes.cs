@@ -20,10 +20,12 @@ public static class ErrorCodes
     public const string Forbidden = "forbidden";
     public const string Unavailable = "unavailable";
     public const string RateLimited = "rate_limited";
+    /// <summary>A token that is missing, malformed, wrongly signed or expired.</summary>
+    public const string Unauthorized = "unauthorized";
 
     public static readonly string[] All =
     [
         InvalidJson, MessageTooLarge, TooDeep, BinaryNotSupported, MissingType, UnknownType, MissingField, InvalidType,
-        NotFinite, OutOfRange, StringTooLong, InvalidValue, NotJoined, NotFound, Forbidden, Unavailable, RateLimited,
+        NotFinite, OutOfRange, StringTooLong, InvalidValue, NotJoined, NotFound, Forbidden, Unavailable, RateLimited, Unauthorized,
     ];
 }

@@ -216,12 +216,12 @@ public static class RestValidation
     }
 
     /// <summary>One batch item as the event to store, validated against its space; throws <see cref="ProtocolException"/>.</summary>
-    public static EventRecord ItemEvent(JsonElement item, string space, SpaceConfig config, DateTime? nowUtc = null)
+    public static EventRecord ItemEvent(JsonElement item, string space, SpaceConfig config, Guid author, DateTime? nowUtc = null)
     {
         var fields = new MessageFields(item);
         var m = ClientMessageParser.Event(fields, config);
-        var userId = fields.OptionalGuid("userId") ?? Guid.Empty;
-        var e = m.ToSpaceEvent(m.EventId ?? Guid.NewGuid(), userId);
+        // A "userId" in the body is ignored: the author is the caller's token subject.
+        var e = m.ToSpaceEvent(m.EventId ?? Guid.NewGuid(), author);
         if (nowUtc is { } now) e = e with { TimestampUtc = now };
         return new EventRecord(space, e);
     }

@@ -31,7 +31,7 @@ const state = {
   attempt: 0,                 // reconnect attempts since the last established connection
   nextRetryMs: null,
   connections: 0,             // connection_established messages received
-  userId: null,               // from the first connection_established, reused on reconnects
+  userId: null,               // the public id from connection_established; the same on reconnects (same token subject)
   config: null,
   seq: null,                  // last resonance_update seq
   updatesReceived: 0,
@@ -430,19 +430,57 @@ let heartbeatTimer = null;
 let streamTimer = null;
 let restartAfterClose = false;
 
+// The viewer's identity (POST /api/identities): its access token goes in the WebSocket query, so a reconnect is the same
+// participant; it is renewed with the refresh token before it expires, and handed to the open session in-band.
+const auth = { accessToken: null, refreshToken: null, expiresAt: 0 };
+const TOKEN_MARGIN_MS = 60_000;
+
+async function obtainToken() {
+  if (auth.accessToken && Date.now() < auth.expiresAt - TOKEN_MARGIN_MS) return true;
+  try {
+    let response = null;
+    if (auth.refreshToken) {
+      response = await fetch(new URL('api/identities/refresh', location.href), {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: auth.refreshToken }),
+      });
+    }
+    if (!response || !response.ok) {
+      // No identity yet, or its family ended: a new identity (a new participant).
+      response = await fetch(new URL('api/identities', location.href), { method: 'POST' });
+      state.userId = null;
+    }
+    if (!response.ok) return false;
+    const identity = await response.json();
+    auth.accessToken = identity.accessToken;
+    auth.refreshToken = identity.refreshToken;
+    auth.expiresAt = Date.now() + identity.expiresIn * 1000;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function socketUrl() {
   const url = new URL('api/harmonic-ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   url.search = '';
   url.searchParams.set('space', space);
-  if (state.userId) url.searchParams.set('userId', state.userId);
+  if (auth.accessToken) url.searchParams.set('access_token', auth.accessToken);
   return url.toString();
 }
 
-function connect() {
+// Renews the token of the open session in-band before it expires (otherwise the server closes it with 4401).
+setInterval(async () => {
+  if (!auth.accessToken || Date.now() < auth.expiresAt - TOKEN_MARGIN_MS) return;
+  if (await obtainToken()) send({ type: 'refresh', accessToken: auth.accessToken });
+}, 15_000);
+
+async function connect() {
   reconnectTimer = null;
   state.nextRetryMs = null;
   setStatus(state.attempt === 0 ? 'connecting' : 'reconnecting');
+  // Without an identity (e.g. rate-limited) the viewer still connects, anonymously, when the server allows it.
+  if (!(await obtainToken())) { auth.accessToken = null; state.userId = null; }
   const ws = new WebSocket(socketUrl());
   ws.binaryType = 'arraybuffer';
   socket = ws;
@@ -461,6 +499,7 @@ function connect() {
       connect();
     } else {
       if (event.code === 1008) setError(`closed by the server: ${event.reason || 'policy violation'}`);
+      if (event.code === 4401) auth.expiresAt = 0; // token expired: renew before reconnecting
       scheduleReconnect();
     }
   };
@@ -504,6 +543,8 @@ function onText(text) {
     case 'heartbeat_ack':
     case 'consciousness_event':
     case 'memory_crystallized':
+    case 'memory_dissolved':
+    case 'token_refreshed':
     case 'ack':
     case 'field_frame':
       break;

@@ -89,7 +89,7 @@ public sealed class PostgresRollupTests(PostgresGatewayFixture fixture) : IClass
     public async Task Events_sent_through_the_gateway_start_the_rollups_of_their_space()
     {
         const string Space = "rollup-auto";
-        using var http = new HttpClient { BaseAddress = Host.Http };
+        using var http = await Identity.ClientAsync(Host.Http);
         var body = new StringContent($$"""[{"eventType":"a","data":{},"x":1,"y":2,"resonance":0.25,"space":"{{Space}}"}]""", System.Text.Encoding.UTF8, "application/json");
         Assert.True((await http.PostAsync("/api/events", body)).IsSuccessStatusCode);
         // The writer started the space's rollup grain: its reminder is registered (the minute itself completes later).
