@@ -18,6 +18,13 @@ public interface INodeGrain : IGrainWithGuidKey
     /// <summary>Creates or updates a memory node owned by <see cref="MemoryUpdate.Owner"/>.</summary>
     Task<NodeSnapshot> Crystallize(string space, MemoryUpdate update);
 
+    /// <summary>
+    /// Deletes a memory node on its owner's request: it leaves its cells (and so the field) and its stored state is
+    /// cleared. Throws KeyNotFoundException when there is no live memory node, UnauthorizedAccessException when
+    /// <paramref name="owner"/> is not its owner.
+    /// </summary>
+    Task Dissolve(Guid owner);
+
     /// <summary>Removes the node (a participant leaving, a memory node deleted) with its contribution.</summary>
     Task Remove();
 

@@ -26,6 +26,18 @@ public interface ISpaceGrain : IGrainWithStringKey
     /// <summary>Tells <paramref name="notice"/>.To's client something about entanglement with the next tick.</summary>
     Task Notify(EntanglementNotice notice);
 
+    /// <summary>
+    /// The last <paramref name="maxSamples"/> seconds of the space's measures (oldest first; seconds the space was not
+    /// ticking are absent). In memory only, bounded by Resonance:Forecast:HistorySeconds; reading it does not keep the space busy.
+    /// </summary>
+    Task<MeasureSample[]> GetMeasureHistory(int maxSamples);
+
+    /// <summary>
+    /// FOR TESTS: appends synthetic seconds to the measure history (after its last second), so a forecast can be tested
+    /// without hours of real traffic. Refused (InvalidOperationException) unless Resonance:Forecast:AllowHistorySeeding is true.
+    /// </summary>
+    Task SeedMeasureHistoryForTesting(MeasureSample[] samples);
+
     Task Subscribe(ISpaceObserver observer);
 
     Task Unsubscribe(ISpaceObserver observer);

@@ -11,4 +11,6 @@ public sealed record MemoryUpdate
     [Id(4)] public double Harmonic { get; init; }
     [Id(5)] public string? Content { get; init; }
     [Id(6)] public string? Archetype { get; init; }
+    /// <summary>When true, anyone may read <see cref="Content"/>; otherwise only the owner.</summary>
+    [Id(7)] public bool Public { get; init; }
 }

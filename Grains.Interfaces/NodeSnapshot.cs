@@ -24,4 +24,6 @@ public sealed record NodeSnapshot
     [Id(15)] public DateTime UpdatedUtc { get; init; }
     /// <summary>False once the node left or was deleted.</summary>
     [Id(16)] public bool Live { get; init; }
+    /// <summary>A memory node whose owner made its content readable by anyone.</summary>
+    [Id(17)] public bool Public { get; init; }
 }

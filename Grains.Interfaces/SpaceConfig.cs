@@ -2,7 +2,7 @@ namespace Resonance.Grains;
 
 /// <summary>
 /// A space's configuration: bounds [0,W) x [0,H), sample spacing h, kernel and cutoff R, cell side S (S &gt;= R,
-/// a whole number of samples), composition (beta, background preset, clamp) and tick rate. Defaults are DESIGN section 2's.
+/// a whole number of samples), composition (beta, background preset, clamp, saturation) and tick rate. Defaults are DESIGN section 2's.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("resonance.space-config")]
 public sealed record SpaceConfig
@@ -21,6 +21,7 @@ public sealed record SpaceConfig
     [Id(9)] public double Beta { get; init; } = 0.3;
     /// <summary>Background preset: <c>classic</c> (the existing app's four terms) or <c>none</c>.</summary>
     [Id(10)] public string Background { get; init; } = "classic";
+    /// <summary>Saturate the composed field (how: <see cref="Saturation"/>); false leaves it raw (F = the sum).</summary>
     [Id(11)] public bool Clamp { get; init; } = true;
     [Id(12)] public double TickHz { get; init; } = 10;
     /// <summary>Origin of the space's clock (Unix ms): the background's t is measured from here. Set by the space grain.</summary>
@@ -32,6 +33,13 @@ public sealed record SpaceConfig
     /// beyond its last sample).
     /// </summary>
     [Id(14)] public double EntanglementRadius { get; init; }
+
+    /// <summary>
+    /// How the composed sum x is saturated into [0, 1] when <see cref="Clamp"/> is on: <c>clamp</c> (the existing app's
+    /// clamp(x, 0, 1), the default and the <c>classic</c> preset's) or <c>soft</c> (1 - e^(-x), 0 for x &lt; 0), which stays
+    /// informative where many nodes overlap. Null (a configuration stored before this option existed) means <c>clamp</c>.
+    /// </summary>
+    [Id(15)] public string Saturation { get; init; } = "clamp";
 
     public double EffectiveCellSize => CellSize > 0 ? CellSize : Cutoff;
 

@@ -32,7 +32,7 @@ public sealed record SpaceTick
     [Id(18)] public int PairCount { get; init; }
 }
 
-/// <summary>A peak of the composed field in field units.</summary>
+/// <summary>A peak of the node field in field units: the composed field (<c>intensity</c>) and the node sum (<c>resonance</c>) there.</summary>
 [GenerateSerializer, Immutable, Alias("resonance.field-peak")]
 public readonly record struct FieldPeakInfo(
     [property: Id(0)] double X,

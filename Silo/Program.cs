@@ -21,6 +21,7 @@ builder.UseOrleans(orleans =>
 });
 
 var app = builder.Build();
+app.UseManagementGuard();
 app.MapResonanceMetrics();
 if (dashboard) app.MapOrleansDashboard("/dashboard");
 app.MapGet("/healthz", async (IGrainFactory grains, CancellationToken ct) =>

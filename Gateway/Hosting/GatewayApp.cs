@@ -1,4 +1,7 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Orleans.Dashboard;
+using Resonance.Gateway.Auth;
 using Microsoft.Extensions.Options;
 using Resonance.Gateway.Events;
 using Resonance.Gateway.Rest;
@@ -14,8 +17,11 @@ namespace Resonance.Gateway.Hosting;
 /// Builds the gateway: WebSocket + REST bridge to the grains, and the web viewer. In <c>embedded</c> mode (the default)
 /// it co-hosts a silo with localhost clustering; in <c>client</c> mode it joins separately started silos.
 /// </summary>
-public static class GatewayApp
+public static partial class GatewayApp
 {
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Client mode without Resonance:Auth:SigningKey / PseudonymKey: this gateway uses keys of its own data directory, so its tokens and pseudonyms differ from other gateways'. Configure both keys on every gateway.")]
+    private static partial void LogLocalKeys(ILogger logger);
+
     /// <summary>
     /// With <see cref="GatewayOptions.InlineSocketScheduling"/> (the default), socket completions also run on the socket
     /// engine's thread instead of being queued to the thread pool (.NET reads this switch from the environment once, when
@@ -43,8 +49,32 @@ public static class GatewayApp
 
         var gateway = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new();
         builder.Services.AddOptions<GatewayOptions>().BindConfiguration(GatewayOptions.Section);
+        // Only the horizon limits are read here; the models live on the silos (no ML code runs in a client-mode gateway).
+        builder.Services.AddOptions<Resonance.Grains.Forecasting.ForecastOptions>().BindConfiguration(Resonance.Grains.Forecasting.ForecastOptions.Section);
 
         bool embedded = !string.Equals(gateway.Mode, "client", StringComparison.OrdinalIgnoreCase);
+        var auth = builder.Configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new();
+        builder.Services.AddOptions<AuthOptions>().BindConfiguration(AuthOptions.Section);
+        var keys = AuthKeys.Load(auth, gateway.DataDirectory);
+        var tokens = new AccessTokens(auth, keys);
+        builder.Services.AddSingleton(keys);
+        builder.Services.AddSingleton(tokens);
+        builder.Services.AddSingleton<Pseudonyms>();
+        builder.Services.AddSingleton<ConnectionLimiter>();
+        // REST writes take their subject from a bearer token checked with the same parameters as the WebSocket's.
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer(o =>
+        {
+            o.MapInboundClaims = false;
+            o.TokenValidationParameters = tokens.Parameters;
+        });
+        builder.Services.AddAuthorization();
+        builder.Services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(IdentityEndpoints.RateLimitPolicy, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = Math.Max(1, auth.IdentityRequestsPerMinute), Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+        });
         // The Orleans Dashboard costs CPU even when nobody looks (ResonanceDashboard), so it is off unless enabled.
         bool dashboard = ResonanceDashboard.IsEnabled(builder.Configuration);
         if (embedded)
@@ -108,13 +138,20 @@ public static class GatewayApp
             await next();
             context.RequestServices.GetRequiredService<GatewayCounters>().RestRequest(System.Diagnostics.Stopwatch.GetElapsedTime(start));
         });
+        app.UseManagementGuard();
         app.UseDefaultFiles();
         app.UseStaticFiles();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        if (!embedded && keys.FromDataDirectory)
+            LogLocalKeys(app.Logger);
         app.MapOpenApi();
         app.MapResonanceMetrics();
         if (dashboard) app.MapOrleansDashboard("/dashboard");
         WebSocketEndpoint.Map(app);
         RestEndpoints.Map(app);
+        IdentityEndpoints.Map(app);
         // Ready: the cluster answers a grain call, and the gateway is not draining.
         app.MapGet("/healthz", async (IGrainFactory grains, GatewayDrain drain, CancellationToken ct) =>
         {

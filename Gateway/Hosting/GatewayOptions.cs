@@ -116,4 +116,16 @@ public sealed class GatewayOptions
     /// discard loop.
     /// </summary>
     public int OversizeCloseBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>
+    /// Origins (<c>scheme://host[:port]</c>, or <c>*</c>) whose pages may open a WebSocket, besides the server's own origin
+    /// and clients that send no Origin (native apps). Any other Origin is refused with 403.
+    /// </summary>
+    public string[] AllowedOrigins { get; set; } = [];
+
+    /// <summary>
+    /// Concurrent WebSocket connections one client address may hold (0: no cap). Behind a proxy every client has the
+    /// proxy's address: raise it there, or turn it off and cap at the proxy.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; set; } = 64;
 }

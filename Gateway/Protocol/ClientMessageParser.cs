@@ -12,6 +12,8 @@ public static class ClientMessageParser
     public const int MaxDepth = 16;
     public const int MaxContentLength = 2000;
     public const int MaxArchetypeLength = 64;
+    /// <summary>The gateway's access tokens are a few hundred characters; anything far longer is not one.</summary>
+    public const int MaxAccessTokenLength = 4096;
     public const int MaxEventTypeLength = 50;
     public const int MaxAckIdLength = 64;
     public const double MaxFrequency = 20000;
@@ -44,6 +46,8 @@ public static class ClientMessageParser
                 fields.RequiredGuid("entanglementTarget"), fields.OptionalEnum("action", EntangleActions) == "break"),
             MessageTypes.MemoryCrystallize => Memory(fields, space),
             MessageTypes.ConsciousnessEvent => Event(fields, space),
+            MessageTypes.MemoryDissolve => new MemoryDissolveMessage(fields.RequiredGuid("memoryId")),
+            MessageTypes.Refresh => new RefreshMessage(fields.RequiredString("accessToken", MaxAccessTokenLength)),
             MessageTypes.SubscribeField => new SubscribeFieldMessage(Subscription(fields, space)),
             MessageTypes.UnsubscribeField => new UnsubscribeFieldMessage(),
             MessageTypes.Disconnect => new DisconnectMessage(),
@@ -121,6 +125,7 @@ public static class ClientMessageParser
             Influence = f.OptionalDouble("influence", 0, 1) ?? 0.5,
             Content = f.OptionalString("content", MaxContentLength, 0),
             Archetype = f.OptionalString("archetype", MaxArchetypeLength, 0),
+            Public = f.OptionalBool("public") ?? false,
         };
         return new MemoryCrystallizeMessage(id, update);
     }

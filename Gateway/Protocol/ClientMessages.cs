@@ -14,6 +14,12 @@ public sealed record QuantumEntangleMessage(Guid Target, bool Break) : ClientMes
 
 public sealed record MemoryCrystallizeMessage(Guid? MemoryId, MemoryUpdate Update) : ClientMessage(MessageTypes.MemoryCrystallize);
 
+/// <summary>Deletes one of the caller's memory nodes.</summary>
+public sealed record MemoryDissolveMessage(Guid MemoryId) : ClientMessage(MessageTypes.MemoryDissolve);
+
+/// <summary>Renews the session's authentication in-band with a new access token of the same subject.</summary>
+public sealed record RefreshMessage(string AccessToken) : ClientMessage(MessageTypes.Refresh);
+
 /// <summary>
 /// A <c>consciousness_event</c>; <see cref="DataJson"/> is the <c>data</c> object re-serialised compactly. A client that
 /// resends after a lost connection gives the same <see cref="EventId"/>, so the event is stored once.
@@ -56,7 +62,9 @@ public static class MessageTypes
     public const string SubscribeField = "subscribe_field";
     public const string UnsubscribeField = "unsubscribe_field";
     public const string Disconnect = "disconnect";
+    public const string MemoryDissolve = "memory_dissolve";
+    public const string Refresh = "refresh";
 
     public static readonly string[] All =
-        [HarmonicStream, Heartbeat, QuantumEntangle, MemoryCrystallize, ConsciousnessEvent, SubscribeField, UnsubscribeField, Disconnect];
+        [HarmonicStream, Heartbeat, QuantumEntangle, MemoryCrystallize, MemoryDissolve, ConsciousnessEvent, SubscribeField, UnsubscribeField, Refresh, Disconnect];
 }

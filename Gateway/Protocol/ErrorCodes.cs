@@ -22,10 +22,12 @@ public static class ErrorCodes
     public const string RateLimited = "rate_limited";
     /// <summary>A message was begun but not finished within the message timeout (the session is then closed with 1008).</summary>
     public const string MessageTimeout = "message_timeout";
+    /// <summary>A token that is missing, malformed, wrongly signed or expired.</summary>
+    public const string Unauthorized = "unauthorized";
 
     public static readonly string[] All =
     [
         InvalidJson, MessageTooLarge, TooDeep, BinaryNotSupported, MissingType, UnknownType, MissingField, InvalidType,
-        NotFinite, OutOfRange, StringTooLong, InvalidValue, NotJoined, NotFound, Forbidden, Unavailable, RateLimited, MessageTimeout,
+        NotFinite, OutOfRange, StringTooLong, InvalidValue, NotJoined, NotFound, Forbidden, Unavailable, RateLimited, Unauthorized, MessageTimeout,
     ];
 }

@@ -70,6 +70,14 @@ public readonly struct MessageFields(JsonElement root)
         return g;
     }
 
+    public bool? OptionalBool(string name)
+    {
+        if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null) return null;
+        if (v.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
+            throw new ProtocolException(ErrorCodes.InvalidType, $"'{name}' must be true or false, got {Kind(v)}.", name);
+        return v.GetBoolean();
+    }
+
     public JsonElement RequiredObject(string name)
     {
         if (!root.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)

@@ -23,10 +23,12 @@ public static class ServerMessages
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static byte[] ConnectionEstablished(Guid userId, string space, SpaceConfig config, SpaceTick tick) => Write(w =>
+    /// <summary><paramref name="userId"/> is the caller's public id in the space; <paramref name="subject"/> is set for a token's session.</summary>
+    public static byte[] ConnectionEstablished(Guid userId, Guid? subject, string space, SpaceConfig config, SpaceTick tick) => Write(w =>
     {
         w.WriteString("type", "connection_established");
         w.WriteString("userId", userId);
+        if (subject is { } s) w.WriteString("subject", s);
         w.WriteString("space", space);
         w.WriteNumber("globalResonance", tick.GlobalResonance);
         w.WriteNumber("activeNodes", tick.ActiveNodes);
@@ -42,6 +44,7 @@ public static class ServerMessages
         w.WriteString("background", config.Background);
         w.WriteNumber("beta", config.Beta);
         w.WriteBoolean("clamp", config.Clamp);
+        w.WriteString("saturation", config.Saturation ?? "clamp");
         w.WriteEndObject();
         w.WriteNumber("timestamp", UnixMs(DateTime.UtcNow));
     });
@@ -145,6 +148,20 @@ public static class ServerMessages
         w.WriteNumber("y", node.Y);
         w.WriteNumber("influence", node.Strength);
         w.WriteNumber("version", node.Version);
+        w.WriteNumber("timestamp", UnixMs(DateTime.UtcNow));
+    });
+
+    public static byte[] MemoryDissolved(Guid memoryId) => Write(w =>
+    {
+        w.WriteString("type", "memory_dissolved");
+        w.WriteString("memoryId", memoryId);
+        w.WriteNumber("timestamp", UnixMs(DateTime.UtcNow));
+    });
+
+    public static byte[] TokenRefreshed(DateTime expiresUtc) => Write(w =>
+    {
+        w.WriteString("type", "token_refreshed");
+        w.WriteNumber("expiresAt", UnixMs(expiresUtc));
         w.WriteNumber("timestamp", UnixMs(DateTime.UtcNow));
     });
 

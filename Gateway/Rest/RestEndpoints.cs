@@ -2,11 +2,13 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
+using Resonance.Gateway.Auth;
 using Resonance.Gateway.Events;
 using Resonance.Gateway.Hosting;
 using Resonance.Gateway.Protocol;
 using Resonance.Gateway.Spaces;
 using Resonance.Grains;
+using Resonance.Grains.Forecasting;
 
 namespace Resonance.Gateway.Rest;
 
@@ -15,11 +17,17 @@ public static partial class RestEndpoints
 {
     public static void Map(WebApplication app)
     {
-        app.MapPost("/api/events", PostEvents).WithSummary("Ingest a batch of consciousness events; answers after they are committed.");
+        // A write names no user: the bearer token's subject is the author of every event in the batch.
+        app.MapPost("/api/events", PostEvents).RequireAuthorization()
+            .WithSummary("Ingest a batch of consciousness events (bearer token required; the author is its subject); answers after they are committed.");
+        app.MapGet("/api/memories/{memoryId:guid}", GetMemory).WithSummary("A memory node; its content only for its owner's token, or when public.");
+        app.MapDelete("/api/memories/{memoryId:guid}", DeleteMemory).RequireAuthorization()
+            .WithSummary("Dissolves one of the caller's memory nodes (removed from the field and from storage).");
         app.MapGet("/api/spaces/{id}/field", GetField).WithSummary("The composed field over a viewport as JSON, float32 (RFLD) or a PNG heatmap.");
         app.MapGet("/api/spaces/{id}/stats", GetStats).WithSummary("The space's global measures and the gateway's measured performance.");
         app.MapGet("/api/spaces/{id}/nodes", GetNodes).WithSummary("Nodes of the space, optionally within radius of (x, y).");
         app.MapGet("/api/spaces/{id}/events", GetEvents).WithSummary("Stored events of the space in [from, to), optionally within radius of (x, y).");
+        app.MapGet("/api/spaces/{id}/forecast", GetForecast).WithSummary("Forecast of global resonance, coherence and active nodes for the next `horizon` seconds, with intervals and measured skill.");
         app.MapGet("/api/spaces/{id}/aggregates", GetAggregates).WithSummary("Per-minute rollups (avg resonance, active users, count, centroid, k-means clusters) in [from, to).");
     }
 
@@ -28,8 +36,11 @@ public static partial class RestEndpoints
 
     // -----------------------------------------------------------------------------------------------------------------
 
-    private static async Task<IResult> PostEvents(HttpRequest request, SpaceHubRegistry hubs, EventAppender events, IOptions<GatewayOptions> options, CancellationToken ct)
+    private static async Task<IResult> PostEvents(HttpRequest request, SpaceHubRegistry hubs, EventAppender events, IOptions<GatewayOptions> options,
+        Pseudonyms pseudonyms, CancellationToken ct)
     {
+        if (AccessTokens.SubjectOf(request.HttpContext.User) is not { } subject)
+            return Error(401, ErrorCodes.Unauthorized, "A bearer token is required.");
         if (request.ContentLength is > RestValidation.MaxBatchBytes)
             return Error(413, ErrorCodes.MessageTooLarge, "Batches are limited to 4 MiB.");
         byte[] bytes;
@@ -52,7 +63,8 @@ public static partial class RestEndpoints
                 {
                     string space = RestValidation.ItemSpace(item);
                     var hub = await hubs.GetAsync(space);
-                    var record = RestValidation.ItemEvent(item, space, hub.Geometry.Config);
+                    // A "userId" in the body is ignored: the author is the token's subject.
+                    var record = RestValidation.ItemEvent(item, space, hub.Geometry.Config, subject);
                     accepted.Add((record, hub));
                     results.Add(new { index, eventId = record.Event.EventId });
                 }
@@ -72,7 +84,7 @@ public static partial class RestEndpoints
                 {
                     return Error(503, ErrorCodes.Unavailable, "The events could not be stored; retry (event ids make retries idempotent).");
                 }
-                foreach (var (record, hub) in accepted) hub.Relay(record.Event);
+                foreach (var (record, hub) in accepted) hub.Relay(record.Event with { UserId = pseudonyms.Of(record.Space, subject) });
             }
             return Results.Json(new { accepted = accepted.Count, rejected = count - accepted.Count, results },
                 statusCode: accepted.Count == 0 && count > 0 ? 400 : 200);
@@ -127,7 +139,12 @@ public static partial class RestEndpoints
             quantumCoherence = t.QuantumCoherence,
             meanPhase = t.MeanPhase,
             phiCascades = t.PairCount,
-            field = new { min = t.FieldMin, max = t.FieldMax, mean = t.FieldMean, energy = t.FieldEnergy, samples = g.Grid.SampleCount },
+            field = new
+            {
+                min = t.FieldMin, max = t.FieldMax, mean = t.FieldMean, energy = t.FieldEnergy, samples = g.Grid.SampleCount,
+                // The statistics above are of the saturated field F, as sent in frames.
+                clamp = g.Config.Clamp, saturation = g.Config.Saturation ?? "clamp",
+            },
             timestamp = ServerMessages.UnixMs(t.TimestampUtc),
             gateway = new
             {
@@ -190,7 +207,7 @@ public static partial class RestEndpoints
 
     // -----------------------------------------------------------------------------------------------------------------
 
-    private static async Task<IResult> GetEvents(string id, HttpRequest request, IGrainFactory grains)
+    private static async Task<IResult> GetEvents(string id, HttpRequest request, IGrainFactory grains, Pseudonyms pseudonyms)
     {
         if (!SpaceId.IsValid(id)) return Error(400, ErrorCodes.InvalidValue, "The space id must match [a-z0-9-]{1,64}.", "id");
         if (RestValidation.Events(request.Query, DateTime.UtcNow, out var from, out var to, out var disc, out int limit) is { } bad) return bad.ToResult();
@@ -203,7 +220,8 @@ public static partial class RestEndpoints
             events = events.Select(r => new
             {
                 eventId = r.Event.EventId,
-                userId = r.Event.UserId,
+                // Public ids only: the author's pseudonym in this space.
+                userId = r.Event.UserId == Guid.Empty ? Guid.Empty : pseudonyms.Of(id, r.Event.UserId),
                 eventType = r.Event.EventType,
                 data = JsonNode.Parse(r.Event.DataJson),
                 x = r.Event.X,
@@ -212,6 +230,49 @@ public static partial class RestEndpoints
                 timestamp = r.Event.TimestampUtc,
             }),
         });
+    }
+
+    private static async Task<IResult> GetMemory(Guid memoryId, HttpRequest request, IGrainFactory grains, Pseudonyms pseudonyms)
+    {
+        var node = await grains.GetGrain<INodeGrain>(memoryId).GetSnapshot();
+        if (node is not { Kind: NodeKind.Memory, Live: true })
+            return Error(404, ErrorCodes.NotFound, $"There is no memory node {memoryId}.");
+        bool mine = node.Owner is { } owner && AccessTokens.SubjectOf(request.HttpContext.User) == owner;
+        return Results.Json(new
+        {
+            memoryId = node.Id,
+            space = node.Space,
+            owner = node.Owner is { } o ? pseudonyms.Of(node.Space, o) : (Guid?)null,
+            mine,
+            x = node.X,
+            y = node.Y,
+            influence = node.Strength,
+            harmonic = node.Frequency,
+            archetype = node.Archetype,
+            @public = node.Public,
+            // Private unless its owner asks or made it public.
+            content = mine || node.Public ? node.Content : null,
+            version = node.Version,
+        });
+    }
+
+    private static async Task<IResult> DeleteMemory(Guid memoryId, HttpRequest request, IGrainFactory grains)
+    {
+        if (AccessTokens.SubjectOf(request.HttpContext.User) is not { } subject)
+            return Error(401, ErrorCodes.Unauthorized, "A bearer token is required.");
+        try
+        {
+            await grains.GetGrain<INodeGrain>(memoryId).Dissolve(subject);
+        }
+        catch (KeyNotFoundException e)
+        {
+            return Error(404, ErrorCodes.NotFound, e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            return Error(403, ErrorCodes.Forbidden, e.Message);
+        }
+        return Results.NoContent();
     }
 
     private static async Task<IResult> GetAggregates(string id, HttpRequest request, IGrainFactory grains)
@@ -231,6 +292,73 @@ public static partial class RestEndpoints
                 eventCount = m.EventCount,
                 centroid = m.CentroidX is { } cx && m.CentroidY is { } cy ? new { x = cx, y = cy } : null,
                 clusters = m.Clusters.Select(c => new { x = c.X, y = c.Y, count = c.Count, sumSquares = c.SumSquares }),
+            }),
+        });
+    }
+
+    // -----------------------------------------------------------------------------------------------------------------
+
+    private static async Task<IResult> GetForecast(string id, HttpRequest request, IGrainFactory grains, IOptions<ForecastOptions> options)
+    {
+        if (RestValidation.SpaceIdError(id) is { } badId) return badId.ToResult();
+        var o = options.Value;
+        if (RestValidation.Horizon(request.Query, o.DefaultHorizon, o.MaxHorizon, out int horizon) is { } bad) return bad.ToResult();
+        ForecastReport report;
+        try
+        {
+            report = await grains.GetGrain<IForecastGrain>(id).Forecast(horizon);
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // The silos' MaxHorizon is lower than this gateway's.
+            return Error(400, ErrorCodes.OutOfRange, e.Message, "horizon");
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !request.HttpContext.RequestAborted.IsCancellationRequested)
+        {
+            return Error(503, ErrorCodes.Unavailable, "The forecast could not be computed now; retry.");
+        }
+        long origin = report.OriginUtc is { } at ? ServerMessages.UnixMs(at) : 0;
+        return Results.Json(new
+        {
+            space = report.Space,
+            status = report.Status,
+            horizon = report.Horizon,
+            horizonCovered = report.HorizonCovered,
+            stepSeconds = 1,
+            generatedAt = ServerMessages.UnixMs(report.GeneratedUtc),
+            origin = report.OriginUtc is null ? (long?)null : origin,
+            model = new
+            {
+                library = "ML.NET FastTree (Microsoft.ML.FastTree)",
+                trainedAt = report.TrainedUtc is { } trained ? ServerMessages.UnixMs(trained) : (long?)null,
+                historySeconds = report.HistorySamples,
+                minHistorySeconds = report.MinHistorySamples,
+                trainingRows = report.TrainingRows,
+                trainingMilliseconds = Math.Round(report.TrainingMilliseconds, 1),
+                intervalCoverage = report.IntervalCoverage,
+            },
+            measures = report.Measures.ToDictionary(m => m.Name, m => (object)new
+            {
+                last = m.Last,
+                periodSeconds = m.PeriodSeconds,
+                skill = new
+                {
+                    verdict = m.Skill.Verdict,
+                    hasSkill = m.Skill.HasSkill,
+                    mae = m.Skill.Mae,
+                    persistenceMae = m.Skill.PersistenceMae,
+                    climatologyMae = m.Skill.ClimatologyMae,
+                    skillVsPersistence = m.Skill.SkillVsPersistence,
+                    heldOutPoints = m.Skill.HeldOutPoints,
+                },
+                points = m.Points.Select(p => new
+                {
+                    aheadSeconds = p.AheadSeconds,
+                    timestamp = origin + p.AheadSeconds * 1000L,
+                    value = p.Value,
+                    lower = p.Lower,
+                    upper = p.Upper,
+                }),
             }),
         });
     }

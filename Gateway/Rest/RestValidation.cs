@@ -130,6 +130,25 @@ public static class RestValidation
         return null;
     }
 
+    /// <summary>
+    /// <c>GET /api/spaces/{id}/forecast</c>: <c>horizon</c> is a whole number of seconds in [1, <paramref name="maxHorizon"/>]
+    /// (default <paramref name="defaultHorizon"/>).
+    /// </summary>
+    public static RestError? Horizon(IQueryCollection query, int defaultHorizon, int maxHorizon, out int horizon)
+    {
+        horizon = defaultHorizon;
+        var values = query["horizon"];
+        if (values.Count == 0) return null;
+        if (values.Count > 1) return new RestError(400, ErrorCodes.InvalidValue, "'horizon' may be given once.", "horizon");
+        string text = values[0] ?? "";
+        if (!long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long v))
+            return new RestError(400, ErrorCodes.InvalidType, $"'horizon' must be a whole number of seconds in [1, {maxHorizon}].", "horizon");
+        if (v < 1 || v > maxHorizon)
+            return new RestError(400, ErrorCodes.OutOfRange, $"'horizon' must be within [1, {maxHorizon}] seconds.", "horizon");
+        horizon = (int)v;
+        return null;
+    }
+
     /// <summary>The <c>from</c>/<c>to</c> query (ISO-8601; defaults: the last <paramref name="window"/>).</summary>
     public static RestError? TimeRange(IQueryCollection query, DateTime nowUtc, TimeSpan window, out DateTime from, out DateTime to)
     {
@@ -197,12 +216,12 @@ public static class RestValidation
     }
 
     /// <summary>One batch item as the event to store, validated against its space; throws <see cref="ProtocolException"/>.</summary>
-    public static EventRecord ItemEvent(JsonElement item, string space, SpaceConfig config, DateTime? nowUtc = null)
+    public static EventRecord ItemEvent(JsonElement item, string space, SpaceConfig config, Guid author, DateTime? nowUtc = null)
     {
         var fields = new MessageFields(item);
         var m = ClientMessageParser.Event(fields, config);
-        var userId = fields.OptionalGuid("userId") ?? Guid.Empty;
-        var e = m.ToSpaceEvent(m.EventId ?? Guid.NewGuid(), userId);
+        // A "userId" in the body is ignored: the author is the caller's token subject.
+        var e = m.ToSpaceEvent(m.EventId ?? Guid.NewGuid(), author);
         if (nowUtc is { } now) e = e with { TimestampUtc = now };
         return new EventRecord(space, e);
     }

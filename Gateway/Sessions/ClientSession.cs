@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.WebSockets;
 using Microsoft.Extensions.Logging;
+using Resonance.Gateway.Auth;
 using Resonance.Gateway.Events;
 using Resonance.Gateway.Hosting;
 using Resonance.Gateway.Protocol;
@@ -79,7 +80,28 @@ public sealed partial class ClientSession
         };
     }
 
+    /// <summary>The session's public id in its space (its participant's node id): the pseudonym of <see cref="Subject"/>.</summary>
     public Guid UserId { get; }
+
+    /// <summary>Who the session acts as: the token's subject, or a fresh anonymous one. Stored with events and memories; never shown to others.</summary>
+    public Guid Subject { get; init; }
+
+    /// <summary>True when the session was opened with a valid access token.</summary>
+    public bool Authenticated { get; init; }
+
+    public AccessTokens? Tokens { get; init; }
+
+    private long _tokenExpiresTicks = DateTime.MaxValue.Ticks;
+
+    /// <summary>When the session's access token expires (renewed in-band by a <c>refresh</c> message).</summary>
+    public DateTime TokenExpiresUtc
+    {
+        get => new(Interlocked.Read(ref _tokenExpiresTicks), DateTimeKind.Utc);
+        init => _tokenExpiresTicks = value.Ticks;
+    }
+
+    /// <summary>Close code for a session whose access token expired without an in-band <c>refresh</c> (private range 4000-4999).</summary>
+    public const WebSocketCloseStatus TokenExpired = (WebSocketCloseStatus)4401;
     public string Space => _hub.Space;
     public FieldSubscription? Field => Volatile.Read(ref _field);
 
@@ -166,7 +188,7 @@ public sealed partial class ClientSession
     {
         using var stop = stopping.Register(Drain);
         _counters.SessionOpened();
-        Reply(ServerMessages.ConnectionEstablished(UserId, Space, _hub.Geometry.Config, _hub.Latest), "connection_established");
+        Reply(ServerMessages.ConnectionEstablished(UserId, Authenticated ? Subject : null, Space, _hub.Geometry.Config, _hub.Latest), "connection_established");
         _greeted = true;
         try
         {
@@ -227,6 +249,14 @@ public sealed partial class ClientSession
         LogIdle(UserId, Space, _options.IdleTimeout.TotalSeconds);
         _counters.SessionCut("idle");
         RequestClose(WebSocketCloseStatus.NormalClosure, "idle timeout");
+    }
+
+    /// <summary>Closes the session once its access token expired (the hub's pump asks, about once a second).</summary>
+    public void CloseIfTokenExpired(DateTime nowUtc)
+    {
+        if (!Authenticated || nowUtc < TokenExpiresUtc || Volatile.Read(ref _closeRequested) != 0) return;
+        LogTokenExpired(UserId, Space);
+        RequestClose(TokenExpired, "token expired");
     }
 
     // -----------------------------------------------------------------------------------------------------------------
@@ -509,13 +539,31 @@ public sealed partial class ClientSession
             case MemoryCrystallizeMessage m:
             {
                 var id = m.MemoryId ?? Guid.NewGuid();
-                var node = await _grains.GetGrain<INodeGrain>(id).Crystallize(Space, m.Update with { Owner = UserId });
+                // Owned by the subject, never by the public id: only the same subject can change or dissolve it later.
+                var node = await _grains.GetGrain<INodeGrain>(id).Crystallize(Space, m.Update with { Owner = Subject });
                 Reply(ServerMessages.MemoryCrystallized(node), "memory_crystallized");
+                return false;
+            }
+            case MemoryDissolveMessage m:
+                await _grains.GetGrain<INodeGrain>(m.MemoryId).Dissolve(Subject);
+                Reply(ServerMessages.MemoryDissolved(m.MemoryId), "memory_dissolved");
+                return false;
+            case RefreshMessage m:
+            {
+                if (!Authenticated || Tokens is null)
+                    throw new ProtocolException(ErrorCodes.Forbidden, "An anonymous session has no token to renew; connect with one.", "accessToken");
+                if (await Tokens.ValidateAsync(m.AccessToken) is not { } valid)
+                    throw new ProtocolException(ErrorCodes.Unauthorized, "The access token is not valid (malformed, wrongly signed or expired).", "accessToken");
+                if (valid.Subject != Subject)
+                    throw new ProtocolException(ErrorCodes.Forbidden, "The access token is for another subject than this session's.", "accessToken");
+                Interlocked.Exchange(ref _tokenExpiresTicks, valid.ExpiresUtc.Ticks);
+                Reply(ServerMessages.TokenRefreshed(valid.ExpiresUtc), "token_refreshed");
                 return false;
             }
             case ConsciousnessEventMessage m:
             {
-                var e = m.ToSpaceEvent(m.EventId ?? Guid.NewGuid(), UserId);
+                // Stored under the subject; relayed under the public id (others never see the subject).
+                var e = m.ToSpaceEvent(m.EventId ?? Guid.NewGuid(), Subject);
                 try
                 {
                     await _events.AppendAsync(new EventRecord(Space, e), _abort.Token);
@@ -526,7 +574,7 @@ public sealed partial class ClientSession
                     throw new ProtocolException(ErrorCodes.Unavailable, "The event could not be stored; retry.");
                 }
                 if (m.AckId is { } ackId) Reply(ServerMessages.Ack(ackId, e.EventId), "ack");
-                _hub.Relay(e);
+                _hub.Relay(e with { UserId = UserId });
                 return false;
             }
             case SubscribeFieldMessage m:
@@ -569,6 +617,9 @@ public sealed partial class ClientSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {UserId} in {Space} left a message unfinished for {Seconds} s; closing")]
     private partial void LogMessageTimeout(Guid userId, string space, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {UserId} in {Space}: access token expired without a refresh; closing")]
+    private partial void LogTokenExpired(Guid userId, string space);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Session {UserId} in {Space} is too slow for its replies; closing")]
     private partial void LogTooSlow(Guid userId, string space);

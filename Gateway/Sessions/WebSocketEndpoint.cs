@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using Resonance.Gateway.Auth;
 using Resonance.Gateway.Events;
 using Resonance.Gateway.Hosting;
 using Resonance.Gateway.Spaces;
@@ -28,7 +29,11 @@ public static partial class WebSocketEndpoint
         ServerStall stall,
         GatewayDrain drain,
         ILoggerFactory loggers,
-        IHostApplicationLifetime lifetime)
+        IHostApplicationLifetime lifetime,
+        AccessTokens tokens,
+        Pseudonyms pseudonyms,
+        ConnectionLimiter limiter,
+        IOptions<AuthOptions> authOptions)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
@@ -49,10 +54,52 @@ public static partial class WebSocketEndpoint
             await Results.Problem("'space' must match [a-z0-9-]{1,64}.", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
             return;
         }
-        Guid userId = Guid.NewGuid();
-        if (query["userId"].FirstOrDefault() is { } requested && (!Guid.TryParse(requested, out userId) || userId == Guid.Empty))
+        var o = options.Value;
+        // A page of another site must not open a session in its visitor's name (browsers always send Origin).
+        if (!OriginPolicy.Allows(context.Request, o.AllowedOrigins))
         {
-            await Results.Problem("'userId' must be a GUID.", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+            await Results.Problem("This Origin may not open a WebSocket here.", statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context);
+            return;
+        }
+
+        // Who the session acts as: the token's subject, or (when allowed) a fresh anonymous subject.
+        var token = BearerToken(context.Request);
+        Guid subject;
+        DateTime? expiresUtc = null;
+        if (token is not null)
+        {
+            if (await tokens.ValidateAsync(token) is not { } valid)
+            {
+                await Results.Problem("The access token is not valid (malformed, wrongly signed or expired).", statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+                return;
+            }
+            (subject, expiresUtc) = (valid.Subject, valid.ExpiresUtc);
+        }
+        else if (authOptions.Value.AllowAnonymous) subject = Guid.NewGuid();
+        else
+        {
+            await Results.Problem("An access token is required (Authorization: Bearer, or access_token).", statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
+            return;
+        }
+        Guid userId = pseudonyms.Of(space, subject);
+        if (query["userId"].FirstOrDefault() is { } requested)
+        {
+            if (!Guid.TryParse(requested, out var asked) || asked == Guid.Empty)
+            {
+                await Results.Problem("'userId' must be a GUID.", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
+                return;
+            }
+            // An id alone grants nothing: it must name the token's own subject (or its public id in this space).
+            if (expiresUtc is null || (asked != subject && asked != userId))
+            {
+                await Results.Problem("'userId' must be the subject of the access token given.", statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context);
+                return;
+            }
+        }
+        using var lease = limiter.TryAcquire(context.Connection.RemoteIpAddress, o.MaxConnectionsPerAddress);
+        if (lease is null)
+        {
+            await Results.Problem($"At most {o.MaxConnectionsPerAddress} connections per client address.", statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context);
             return;
         }
 
@@ -84,7 +131,6 @@ public static partial class WebSocketEndpoint
             position = (x, y);
         }
 
-        var o = options.Value;
         SessionWriter? writer = null;
         var accepted = await WebSocketHandshake.AcceptAsync(context, o.InlineSocketScheduling, m => writer!.EnqueueReliable(m), o.SocketSendBufferBytes);
         if (accepted is null) return;
@@ -95,7 +141,13 @@ public static partial class WebSocketEndpoint
         ClientSession? session = null;
         try
         {
-            await hubs.JoinAsync(space, h => session = new ClientSession(socket, writer, userId, h, position, grains, events, o, counters, stall, logger));
+            await hubs.JoinAsync(space, h => session = new ClientSession(socket, writer, userId, h, position, grains, events, o, counters, stall, logger)
+            {
+                Subject = subject,
+                Authenticated = expiresUtc is not null,
+                Tokens = tokens,
+                TokenExpiresUtc = expiresUtc ?? DateTime.MaxValue,
+            });
         }
         catch (Exception e)
         {
@@ -103,6 +155,14 @@ public static partial class WebSocketEndpoint
             return;
         }
         await session!.RunAsync(lifetime.ApplicationStopping);
+    }
+
+    /// <summary>The access token from <c>Authorization: Bearer</c>, or from <c>access_token</c> (browsers cannot set headers on a WebSocket).</summary>
+    private static string? BearerToken(HttpRequest request)
+    {
+        var header = request.Headers.Authorization.ToString();
+        if (header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return header["Bearer ".Length..].Trim();
+        return request.Query["access_token"].FirstOrDefault() is { Length: > 0 } q ? q : null;
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Opening space {Space} failed")]

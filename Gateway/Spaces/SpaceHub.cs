@@ -372,9 +372,11 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         if (ping) _lastPingMs = nowMs;
         var sessions = _sessions.Snapshot();
         var pingMessage = ping ? new OutboundMessage(PingFrame, "ping", System.Diagnostics.Stopwatch.GetTimestamp(), shared: true) : null;
+        var nowUtc = DateTime.UtcNow;
         foreach (var session in sessions)
         {
             session.CloseIfIdle(nowMs);
+            session.CloseIfTokenExpired(nowUtc);
             if (pingMessage is not null) session.SendReliable(pingMessage);
         }
     }

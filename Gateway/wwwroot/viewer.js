@@ -1,5 +1,8 @@
 // Resonance web viewer: live heatmap from binary field frames, nodes, entanglement lines, global measures, and
-// participation (join, drag your node, amplitude / frequency / phase). Wire protocol: docs/protocol.md.
+// participation (join, drag your node, amplitude / frequency / phase). `?view=3d` shows the same stream as a lit height
+// surface (viewer3d.js), with "Enter VR" where WebXR immersive-vr is supported. Wire protocol: docs/protocol.md.
+
+import { createView3d } from './viewer3d.js';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // Settings
@@ -14,8 +17,10 @@ const MAX_FRAME_SIDE = 256;
 const CANVAS_LONG_SIDE = 640;
 
 const SPACE_PATTERN = /^[a-z0-9-]{1,64}$/;
-const requestedSpace = new URLSearchParams(location.search).get('space');
+const query = new URLSearchParams(location.search);
+const requestedSpace = query.get('space');
 const space = requestedSpace && SPACE_PATTERN.test(requestedSpace) ? requestedSpace : 'global';
+const viewMode = query.get('view') === '3d' ? '3d' : '2d';
 
 // ---------------------------------------------------------------------------------------------------------------------
 // State
@@ -26,12 +31,13 @@ const state = {
   attempt: 0,                 // reconnect attempts since the last established connection
   nextRetryMs: null,
   connections: 0,             // connection_established messages received
-  userId: null,               // from the first connection_established, reused on reconnects
+  userId: null,               // the public id from connection_established; the same on reconnects (same token subject)
   config: null,
   seq: null,                  // last resonance_update seq
   updatesReceived: 0,
   framesReceived: 0,
   frame: null,                // { seq, width, height, x0, y0, x1, y1, min, max }
+  scale: null,                // the colour scale: { saturation, min, max } (see colourScale)
   measures: {
     globalResonance: null, activeNodes: null, memoryNodes: null,
     quantumCoherence: null, meanPhase: null, phiCascades: null,
@@ -56,9 +62,18 @@ const overlay = $('overlay');
 const heatCtx = heatCanvas.getContext('2d', { willReadFrequently: true });
 const overlayCtx = overlay.getContext('2d');
 const joinButton = $('join');
+const view3dCanvas = $('view3d');
+const vrButton = $('enter-vr');
 const sliders = { amplitude: $('amplitude'), frequency: $('frequency'), phase: $('phase') };
 
 $('space-name').textContent = space;
+{
+  const other = new URLSearchParams(query);
+  if (viewMode === '3d') other.delete('view'); else other.set('view', '3d');
+  const link = $('view-switch');
+  link.href = `?${other}`;
+  link.textContent = viewMode === '3d' ? '2-D view' : '3-D view';
+}
 if (requestedSpace && requestedSpace !== space) setError(`invalid space "${requestedSpace}", showing "global"`);
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -100,6 +115,40 @@ function scaleValueOf(rgb) {
   return best / 255;
 }
 
+/**
+ * The colour scale a frame is drawn on, following the space's saturation: with `clamp` (or none) the frame's own
+ * min..max (a clamped crowd leaves little range, and the per-frame stretch shows what is left); with `soft` the fixed
+ * 0..1 that 1 - e^(-x) always stays within, so colours mean the same value in every frame and the crowd shows as
+ * graded brightness rather than one flat colour.
+ */
+function colourScale(header) {
+  const saturation = state.config?.clamp === false ? 'none' : (state.config?.saturation ?? 'clamp');
+  return saturation === 'soft'
+    ? { saturation, min: 0, max: 1 }
+    : { saturation, min: header.min, max: header.max };
+}
+
+/** Frame level (0..255 on the frame's min..max) -> position 0..1 on the colour scale. */
+function levelToScale(header, scale) {
+  const range = scale.max - scale.min, frameRange = header.max - header.min;
+  if (!(range > 0)) return () => 0;
+  return (level) => Math.min(1, Math.max(0, (header.min + level / 255 * frameRange - scale.min) / range));
+}
+
+// Per frame: the palette indexed by frame level (the identity ramp when the scale is the frame's own range).
+const PALETTE32 = new Uint32Array(256);
+
+function preparePalette(header, scale) {
+  const toScale = levelToScale(header, scale);
+  for (let i = 0; i < 256; i++) PALETTE32[i] = LUT32[Math.round(toScale(i) * 255)];
+  return toScale;
+}
+
+/** [r, g, b] (0..255) of colour-scale position t in [0, 1]. */
+function colourAt(t) {
+  return LUT[Math.min(255, Math.max(0, Math.round(t * 255)))];
+}
+
 function drawLegend() {
   const legend = $('legend');
   const ctx = legend.getContext('2d');
@@ -107,6 +156,41 @@ function drawLegend() {
   const out = new Uint32Array(image.data.buffer);
   for (let y = 0; y < legend.height; y++) for (let x = 0; x < 256; x++) out[y * 256 + x] = LUT32[x];
   ctx.putImageData(image, 0, 0);
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// The 3-D view (?view=3d): the 2-D canvases give way to one WebGL canvas fed from the same frames and node lists.
+
+const view3d = viewMode === '3d' ? setUp3d() : null;
+
+function setUp3d() {
+  heatCanvas.hidden = true;
+  overlay.hidden = true;
+  view3dCanvas.hidden = false;
+  let created = null;
+  try {
+    created = createView3d(view3dCanvas, colourAt);
+  } catch (e) {
+    setError(`3-D view: ${e.message}`);
+  }
+  if (!created) {
+    $('canvas-note').textContent = 'this browser has no WebGL: the 3-D view cannot be shown';
+    return null;
+  }
+  view3dCanvas.addEventListener('keydown', (event) => onMoveKey(event));
+  created.vrSupported().then((supported) => { vrButton.hidden = !supported; });
+  vrButton.addEventListener('click', async () => {
+    try {
+      if (created.inVr) await created.exitVr();
+      else {
+        await created.enterVr(() => { vrButton.textContent = 'Enter VR'; });
+        vrButton.textContent = 'Exit VR';
+      }
+    } catch (e) {
+      setError(`VR: ${e.message}`);
+    }
+  });
+  return created;
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -183,14 +267,24 @@ function renderHeat({ header, levels }) {
       const i0 = cols.index0[px], i1 = cols.index1[px], fx = cols.weight[px];
       const a = levels[r0 + i0] + (levels[r0 + i1] - levels[r0 + i0]) * fx;
       const b = levels[r1 + i0] + (levels[r1 + i1] - levels[r1 + i0]) * fx;
-      out[k++] = LUT32[(a + (b - a) * fy + 0.5) | 0];
+      out[k++] = PALETTE32[(a + (b - a) * fy + 0.5) | 0];
     }
   }
   heatCtx.putImageData(heatImage, 0, 0);
-  $('legend-min').textContent = formatValue(header.min);
-  $('legend-max').textContent = formatValue(header.max);
   $('canvas-note').hidden = true;
 }
+
+function updateLegend(scale) {
+  $('legend-min').textContent = formatValue(scale.min);
+  $('legend-max').textContent = formatValue(scale.max);
+  $('legend-caption').textContent = scale.saturation === 'soft'
+    ? 'field value, soft saturation 1 − e^(−x) (fixed 0 → 1)'
+    : scale.saturation === 'clamp'
+      ? 'field value, clamped to [0, 1] (per frame, min → max)'
+      : 'field value (per frame, min → max)';
+}
+
+let positions3d = new Float32Array(0);   // colour-scale positions of the latest frame, for the 3-D view (reused)
 
 function onFrame(buffer) {
   let frame;
@@ -202,7 +296,20 @@ function onFrame(buffer) {
   }
   state.framesReceived++;
   state.frame = { ...frame.header };
-  renderHeat(frame);
+  if (!state.config) return;
+  const scale = colourScale(frame.header);
+  state.scale = scale;
+  const toScale = preparePalette(frame.header, scale);
+  if (view3d) {
+    const { levels } = frame;
+    if (positions3d.length < levels.length) positions3d = new Float32Array(levels.length);
+    for (let k = 0; k < levels.length; k++) positions3d[k] = toScale(levels[k]);
+    view3d.setField(frame.header, positions3d.subarray(0, levels.length), state.config);
+    $('canvas-note').hidden = true;
+  } else {
+    renderHeat(frame);
+  }
+  updateLegend(scale);
   $('m-frames').textContent = String(state.framesReceived);
 }
 
@@ -212,6 +319,7 @@ function onFrame(buffer) {
 let overlayQueued = false;
 
 function requestOverlay() {
+  if (view3d) { updateMarkers3d(); return; }
   if (overlayQueued) return;
   overlayQueued = true;
   requestAnimationFrame(() => { overlayQueued = false; drawOverlay(); });
@@ -291,6 +399,28 @@ function drawOverlay() {
   ctx.restore();
 }
 
+/** The 3-D view's markers: the listed nodes (the own one at its live position) and the entangled pairs between them. */
+function updateMarkers3d() {
+  if (!state.config) return;
+  const positions = new Map();
+  const nodes = [];
+  for (const n of state.nodes) {
+    positions.set(n.id.toLowerCase(), n);
+    if (state.joined && sameId(n.id, state.userId)) continue;
+    nodes.push({ x: n.x, y: n.y, kind: n.kind === 'memory' ? 'memory' : sameId(n.id, state.userId) ? 'self' : 'participant' });
+  }
+  if (state.joined && state.userId && state.position) {
+    positions.set(state.userId.toLowerCase(), state.position);
+    nodes.push({ ...state.position, kind: 'self' });
+  }
+  const pairs = [];
+  for (const pair of state.pairs) {
+    const a = positions.get(String(pair.node1).toLowerCase()), b = positions.get(String(pair.node2).toLowerCase());
+    if (a && b) pairs.push({ a, b, strength: pair.strength });
+  }
+  view3d.setMarkers(nodes, pairs);
+}
+
 // ---------------------------------------------------------------------------------------------------------------------
 // Connection
 
@@ -300,19 +430,57 @@ let heartbeatTimer = null;
 let streamTimer = null;
 let restartAfterClose = false;
 
+// The viewer's identity (POST /api/identities): its access token goes in the WebSocket query, so a reconnect is the same
+// participant; it is renewed with the refresh token before it expires, and handed to the open session in-band.
+const auth = { accessToken: null, refreshToken: null, expiresAt: 0 };
+const TOKEN_MARGIN_MS = 60_000;
+
+async function obtainToken() {
+  if (auth.accessToken && Date.now() < auth.expiresAt - TOKEN_MARGIN_MS) return true;
+  try {
+    let response = null;
+    if (auth.refreshToken) {
+      response = await fetch(new URL('api/identities/refresh', location.href), {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refreshToken: auth.refreshToken }),
+      });
+    }
+    if (!response || !response.ok) {
+      // No identity yet, or its family ended: a new identity (a new participant).
+      response = await fetch(new URL('api/identities', location.href), { method: 'POST' });
+      state.userId = null;
+    }
+    if (!response.ok) return false;
+    const identity = await response.json();
+    auth.accessToken = identity.accessToken;
+    auth.refreshToken = identity.refreshToken;
+    auth.expiresAt = Date.now() + identity.expiresIn * 1000;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function socketUrl() {
   const url = new URL('api/harmonic-ws', location.href);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   url.search = '';
   url.searchParams.set('space', space);
-  if (state.userId) url.searchParams.set('userId', state.userId);
+  if (auth.accessToken) url.searchParams.set('access_token', auth.accessToken);
   return url.toString();
 }
 
-function connect() {
+// Renews the token of the open session in-band before it expires (otherwise the server closes it with 4401).
+setInterval(async () => {
+  if (!auth.accessToken || Date.now() < auth.expiresAt - TOKEN_MARGIN_MS) return;
+  if (await obtainToken()) send({ type: 'refresh', accessToken: auth.accessToken });
+}, 15_000);
+
+async function connect() {
   reconnectTimer = null;
   state.nextRetryMs = null;
   setStatus(state.attempt === 0 ? 'connecting' : 'reconnecting');
+  // Without an identity (e.g. rate-limited) the viewer still connects, anonymously, when the server allows it.
+  if (!(await obtainToken())) { auth.accessToken = null; state.userId = null; }
   const ws = new WebSocket(socketUrl());
   ws.binaryType = 'arraybuffer';
   socket = ws;
@@ -331,6 +499,7 @@ function connect() {
       connect();
     } else {
       if (event.code === 1008) setError(`closed by the server: ${event.reason || 'policy violation'}`);
+      if (event.code === 4401) auth.expiresAt = 0; // token expired: renew before reconnecting
       scheduleReconnect();
     }
   };
@@ -374,6 +543,8 @@ function onText(text) {
     case 'heartbeat_ack':
     case 'consciousness_event':
     case 'memory_crystallized':
+    case 'memory_dissolved':
+    case 'token_refreshed':
     case 'ack':
     case 'field_frame':
       break;
@@ -532,14 +703,15 @@ const endDrag = () => {
 };
 overlay.addEventListener('pointerup', endDrag);
 overlay.addEventListener('pointercancel', endDrag);
-overlay.addEventListener('keydown', (event) => {
+function onMoveKey(event) {
   if (!state.joined || !state.position) return;
   const step = (event.shiftKey ? 2 : 0.5) * state.config.spacing;
   const delta = { ArrowLeft: [-step, 0], ArrowRight: [step, 0], ArrowUp: [0, -step], ArrowDown: [0, step] }[event.key];
   if (!delta) return;
   event.preventDefault();
   moveTo(state.position.x + delta[0], state.position.y + delta[1]);
-});
+}
+overlay.addEventListener('keydown', onMoveKey);
 
 joinButton.addEventListener('click', () => (state.joined ? leave() : join()));
 
@@ -559,9 +731,11 @@ function updateControls() {
   joinButton.textContent = state.joined ? 'Leave' : 'Join';
   joinButton.setAttribute('aria-pressed', String(state.joined));
   overlay.classList.toggle('joined', state.joined);
-  $('join-hint').textContent = state.joined
-    ? 'Drag your node on the map (or focus the map and use the arrow keys).'
-    : 'Join to add your own node to the field, then drag it on the map.';
+  $('join-hint').textContent = viewMode === '3d'
+    ? (state.joined ? 'Focus the 3-D view and use the arrow keys to move your node.' : 'Join to add your own node to the field.')
+    : state.joined
+      ? 'Drag your node on the map (or focus the map and use the arrow keys).'
+      : 'Join to add your own node to the field, then drag it on the map.';
   if (!state.joined) $('me-pos').textContent = '–';
   else if (state.position) $('me-pos').textContent = `${state.position.x.toFixed(1)}, ${state.position.y.toFixed(1)}`;
 }
@@ -604,9 +778,10 @@ function sizeCanvases() {
   const { width, height } = state.config;
   const scale = CANVAS_LONG_SIDE / Math.max(width, height);
   const cw = Math.max(1, Math.round(width * scale)), ch = Math.max(1, Math.round(height * scale));
-  for (const canvas of [heatCanvas, overlay]) { canvas.width = cw; canvas.height = ch; }
+  for (const canvas of [heatCanvas, overlay, view3dCanvas]) { canvas.width = cw; canvas.height = ch; }
   $('canvas-wrap').style.aspectRatio = `${cw} / ${ch}`;
   heatImage = null;
+  view3d?.request();
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -624,6 +799,8 @@ function snapshot() {
     updatesReceived: state.updatesReceived,
     framesReceived: state.framesReceived,
     frame: state.frame,
+    scale: state.scale,
+    view: viewMode,
     measures: state.measures,
     pairs: state.pairs,
     nodeCount: state.nodes.length,
@@ -645,11 +822,21 @@ window.resonanceViewer = Object.freeze({
   get state() { return snapshot(); },
   pixelAt,
   scaleValueOf,
-  /** Position on the colour scale (0 = frame min, 1 = frame max) of the heatmap at (x, y), or null. */
+  /** Position on the colour scale (0 = scale min, 1 = scale max; see state.scale) of the heatmap at (x, y), or null. */
   heatAt(x, y) {
     const rgba = pixelAt(x, y);
     return rgba && scaleValueOf(rgba);
   },
+  /** The 3-D view (null in the 2-D view): pixels() reads the drawn canvas back, summit() is the surface's top sample. */
+  view3d: view3d && Object.freeze({
+    pixels: () => view3d.pixels(),
+    summit: () => view3d.summit(),
+    get renders() { return view3d.renders; },
+    get markerCount() { return view3d.markerCount; },
+    get arcCount() { return view3d.arcCount; },
+    get webgl() { return view3d.webgl; },
+    get inVr() { return view3d.inVr; },
+  }),
 });
 
 // ---------------------------------------------------------------------------------------------------------------------

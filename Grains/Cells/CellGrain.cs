@@ -38,6 +38,8 @@ public sealed partial class CellGrain(
     private double[] _tile = [];
     private double[] _composed = [];
     private FieldPeak[] _peaks = [];
+    private PlateauMember[] _edgeMembers = [];
+    private readonly TilePeakFinder _peakFinder = new();
     private long _tileVersion;
     private long _publishedVersion;
     private DateTime _lastPublishUtc;
@@ -68,6 +70,7 @@ public sealed partial class CellGrain(
         _tile = new double[_region.Count];
         _composed = new double[_region.Count];
         _peaks = new FieldPeak[Math.Max(1, options.Value.PeaksPerTick)];
+        _edgeMembers = new PlateauMember[_region.Count];
         _observers = new ObserverManager<IFieldObserver>(options.Value.ObserverExpiry, logger);
         var entanglement = options.Value.Entanglement;
         _locks = new LockDetector(entanglement.Compile(), _geometry.EntanglementRadius, entanglement.MaxPairsPerCellTick, entanglement.MaxDistanceChecksPerCellTick);
@@ -250,13 +253,22 @@ public sealed partial class CellGrain(
 
         FrameComposer.Compose(_tile, _composed, _region, _geometry.Composition(_globalResonance, _geometry.TimeAt(now)));
         var stats = FieldStatistics.Compute(_composed);
-        int peakCount = PeakFinder.TopLocalMaxima(_composed, _region, _peaks);
-        var peaks = new PeakCandidate[peakCount];
-        for (int k = 0; k < peakCount; k++)
+        // Peaks are those of the node field (the tile), which the clamp and the background do not flatten or move.
+        var found = _peakFinder.Find(_tile, _region, _geometry.Grid.Columns, _geometry.Grid.Rows, _peaks, _edgeMembers);
+        var peaks = new PeakCandidate[found.Peaks];
+        for (int k = 0; k < peaks.Length; k++)
         {
             var p = _peaks[k];
-            peaks[k] = new PeakCandidate(p.I, p.J, p.Value, _tile[_region.Index(p.I, p.J)]);
+            peaks[k] = new PeakCandidate(p.I, p.J, _composed[_region.Index(p.I, p.J)], p.Value);
         }
+        var edgePeaks = found.EdgeMembers == 0 ? [] : new EdgePeakSample[found.EdgeMembers];
+        for (int k = 0; k < edgePeaks.Length; k++)
+        {
+            var m = _edgeMembers[k];
+            edgePeaks[k] = new EdgePeakSample(m.Piece, m.I, m.J, _composed[_region.Index(m.I, m.J)], m.Value);
+        }
+        var border = new double[TileBorder.Length(_region)];
+        TileBorder.Extract(_tile, _region, border);
 
         int participants = 0, memories = 0;
         double sumResonance = 0;
@@ -291,6 +303,8 @@ public sealed partial class CellGrain(
             Sum = stats.Sum,
             SumSquares = stats.SumSquares,
             Peaks = peaks,
+            EdgePeaks = edgePeaks,
+            NodeBorder = border,
             TileVersion = _tileVersion,
             Contributors = _contributions.Count,
         });

@@ -26,6 +26,12 @@ public sealed class EventDialect
     /// </summary>
     public string? InsertBatch { get; init; }
 
+    /// <summary>
+    /// Marks minute @minute of @space for the rollups (see event_rollup_marks), after <see cref="Insert"/> stored events of
+    /// it in the same transaction. Null where <see cref="InsertBatch"/> marks by itself.
+    /// </summary>
+    public string? MarkMinute { get; init; }
+
     /// <summary>History of a space in [@from, @to), oldest first, at most @limit: id, user, type, data, x, y, resonance, time.</summary>
     public required string Query { get; init; }
 
@@ -42,6 +48,12 @@ public sealed class EventDialect
     public required string RollupEvents { get; init; }
     public required string UpsertRollup { get; init; }
     public required string QueryRollups { get; init; }
+
+    /// <summary>The space's marks of minutes before @before, oldest first, at most @limit: seq, minute.</summary>
+    public required string RollupMarks { get; init; }
+
+    /// <summary>Deletes the space's marks whose seq is in @seqs (an array on PostgreSQL, a JSON array on SQLite).</summary>
+    public required string DeleteRollupMarks { get; init; }
 
     /// <summary>An instant as this database stores it.</summary>
     public object Time(DateTime t) => Kind == StorageDialect.Postgres ? Utc(t) : (long)(Utc(t) - DateTime.UnixEpoch).TotalMilliseconds;
@@ -98,7 +110,8 @@ public sealed class EventDialect
             ON CONFLICT DO NOTHING
             """,
         // Duplicates inside a batch collapse to the earliest; sorting by id keeps the registry's lock order the same
-        // across writers (no deadlocks between concurrent batches).
+        // across writers (no deadlocks between concurrent batches). The minutes of the events actually stored are marked
+        // for the rollups in the same statement, so a commit and its mark are one.
         InsertBatch = """
             WITH batch AS (
                 SELECT DISTINCT ON (id) * FROM unnest(@ids::uuid[], @users::uuid[], @spaces::text[], @types::text[], @datas::text[],
@@ -111,11 +124,16 @@ public sealed class EventDialect
                 ON CONFLICT (id) DO NOTHING
                 RETURNING id
             )
-            INSERT INTO consciousness_events (id, user_id, space, event_type, event_data, position, resonance, "timestamp")
-            SELECT b.id, b.user_id, b.space, b.event_type, b.event_data::jsonb,
-                   CASE WHEN b.x IS NULL OR b.y IS NULL THEN NULL ELSE ST_MakePoint(b.x, b.y) END, b.resonance, b.ts
-            FROM batch b JOIN fresh f ON f.id = b.id
-            ON CONFLICT DO NOTHING
+            , stored AS (
+                INSERT INTO consciousness_events (id, user_id, space, event_type, event_data, position, resonance, "timestamp")
+                SELECT b.id, b.user_id, b.space, b.event_type, b.event_data::jsonb,
+                       CASE WHEN b.x IS NULL OR b.y IS NULL THEN NULL ELSE ST_MakePoint(b.x, b.y) END, b.resonance, b.ts
+                FROM batch b JOIN fresh f ON f.id = b.id
+                ON CONFLICT DO NOTHING
+                RETURNING space, "timestamp"
+            )
+            INSERT INTO event_rollup_marks (space, minute)
+            SELECT DISTINCT space, date_trunc('minute', "timestamp" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' FROM stored
             """,
         Query = """
             SELECT id, user_id, event_type, event_data::text, ST_X(position), ST_Y(position), resonance, "timestamp"
@@ -145,6 +163,8 @@ public sealed class EventDialect
             SELECT minute, avg_resonance, active_users, event_count, centroid_x, centroid_y, clusters::text FROM event_rollups
             WHERE space = @space AND minute >= @from AND minute < @to ORDER BY minute LIMIT @limit
             """,
+        RollupMarks = "SELECT seq, minute FROM event_rollup_marks WHERE space = @space AND minute < @before ORDER BY seq LIMIT @limit",
+        DeleteRollupMarks = "DELETE FROM event_rollup_marks WHERE space = @space AND seq = ANY(@seqs)",
     };
 
     public static readonly EventDialect Sqlite = new()
@@ -180,5 +200,8 @@ public sealed class EventDialect
             SELECT minute_ms, avg_resonance, active_users, event_count, centroid_x, centroid_y, clusters FROM event_rollups
             WHERE space = @space AND minute_ms >= @from AND minute_ms < @to ORDER BY minute_ms LIMIT @limit
             """,
+        MarkMinute = "INSERT INTO event_rollup_marks (space, minute_ms) VALUES (@space, @minute)",
+        RollupMarks = "SELECT seq, minute_ms FROM event_rollup_marks WHERE space = @space AND minute_ms < @before ORDER BY seq LIMIT @limit",
+        DeleteRollupMarks = "DELETE FROM event_rollup_marks WHERE space = @space AND seq IN (SELECT value FROM json_each(@seqs))",
     };
 }

@@ -115,15 +115,32 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
         else
         {
             await using var command = PostgresPartitions.Command(connection, transaction, _sql.Insert);
+            var minutes = new HashSet<(string Space, DateTime Minute)>();
             foreach (var record in batch)
             {
                 command.Parameters.Clear();
                 BindEvent(command, record);
-                await command.ExecuteNonQueryAsync(cancellationToken);
+                // Only events actually stored (not a resent id) make their minute's rollup out of date.
+                if (await command.ExecuteNonQueryAsync(cancellationToken) > 0)
+                    minutes.Add((record.Space, Minutes.Floor(AsUtc(record.Event.TimestampUtc))));
+            }
+            if (_sql.MarkMinute is { } mark && minutes.Count > 0)
+            {
+                await using var marker = PostgresPartitions.Command(connection, transaction, mark);
+                foreach (var (space, minute) in minutes)
+                {
+                    marker.Parameters.Clear();
+                    EventDialect.Add(marker, "space", space);
+                    EventDialect.Add(marker, "minute", _sql.Time(minute));
+                    await marker.ExecuteNonQueryAsync(cancellationToken);
+                }
             }
         }
         await transaction.CommitAsync(cancellationToken);
     }
+
+    // As EventDialect.Time reads an instant: an unspecified kind is UTC.
+    private static DateTime AsUtc(DateTime t) => t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t;
 
     private void BindEvent(DbCommand command, EventRecord record)
     {
@@ -247,6 +264,30 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RollupMark>> MarksAsync(string space, DateTime beforeUtc, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var command = PostgresPartitions.Command(connection, null, _sql.RollupMarks);
+        EventDialect.Add(command, "space", space);
+        EventDialect.Add(command, "before", _sql.Time(beforeUtc));
+        EventDialect.Add(command, "limit", limit);
+        var result = new List<RollupMark>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+            result.Add(new RollupMark(reader.GetInt64(0), EventDialect.ReadTime(reader, 1)));
+        return result;
+    }
+
+    public async Task DeleteMarksAsync(string space, IReadOnlyList<long> seqs, CancellationToken cancellationToken)
+    {
+        if (seqs.Count == 0) return;
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var command = PostgresPartitions.Command(connection, null, _sql.DeleteRollupMarks);
+        EventDialect.Add(command, "space", space);
+        EventDialect.Add(command, "seqs", _sql.Kind == StorageDialect.Postgres ? seqs.ToArray() : System.Text.Json.JsonSerializer.Serialize(seqs));
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyList<MinuteRollup>> QueryAsync(string space, DateTime fromUtc, DateTime toUtc, int limit, CancellationToken cancellationToken)

@@ -6,7 +6,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Resonance.Grains.Field;
 
-/// <summary>Composes display values F = clamp(beta * G + nodeSum + B(c, t), 0, 1) for a region.</summary>
+/// <summary>Composes display values F = S(beta * G + nodeSum + B(c, t)) for a region, S the saturation (none, clamp, soft).</summary>
 /// <remarks>
 /// Per frame, every mode's time term <c>omega t + phi0</c> is reduced to a few radians once, and cos is written as sin with
 /// a quarter turn added, so the per-sample work only sees small arguments. Then, by what the mode depends on:
@@ -69,7 +69,7 @@ public static class FrameComposer
             {
                 int k = jj * region.Width + ii;
                 double f = baseValue + nodeSum[k] + Background((region.I0 + ii) * h, y, composition.TimeSeconds, modes);
-                destination[k] = composition.Clamp ? Math.Clamp(f, 0.0, 1.0) : f;
+                destination[k] = Composition.Saturate(f, composition.Saturation);
             }
         }
     }
@@ -142,7 +142,7 @@ public static class FrameComposer
 
             var lane = Vector256.Create(0.0, 1, 2, 3);
             var hv = Vector256.Create(h);
-            bool clamp = composition.Clamp;
+            var saturation = composition.Saturation;
             int full = width & ~3;
             ref double col = ref MemoryMarshal.GetReference(colConst);
             ref double mix = ref MemoryMarshal.GetReference(mixedTables);
@@ -152,7 +152,7 @@ public static class FrameComposer
             for (int jj = 0; jj < height; jj++)
             {
                 double y = (region.J0 + jj) * h;
-                var row = new RowContext(y, rowConst[jj], jj, h4, w4, ref col, ref mix, mixedLength, ref rad, radialLength, clamp);
+                var row = new RowContext(y, rowConst[jj], jj, h4, w4, ref col, ref mix, mixedLength, ref rad, radialLength, saturation);
                 ref double s0 = ref Unsafe.AsRef(in nodeSum[jj * width]);
                 ref double d0 = ref destination[jj * width];
                 if (width < 4)
@@ -189,12 +189,12 @@ public static class FrameComposer
 
     /// <summary>What one row's samples need: the row constant, the row coefficients of the mixed modes, and the tables.</summary>
     private readonly ref struct RowContext(double y, double rowConst, int jj, int h4, int w4,
-        ref double colConst, ref double mixedTables, int mixedLength, ref double radialParams, int radialLength, bool clamp)
+        ref double colConst, ref double mixedTables, int mixedLength, ref double radialParams, int radialLength, FieldSaturation saturation)
     {
         private readonly double _y = y, _y2 = y * y, _rowConst = rowConst;
         private readonly int _jj = jj, _h4 = h4, _w4 = w4, _mixedLength = mixedLength, _radialLength = radialLength;
         private readonly ref double _col = ref colConst, _mixed = ref mixedTables, _radial = ref radialParams;
-        private readonly bool _clamp = clamp;
+        private readonly FieldSaturation _saturation = saturation;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public Vector256<double> Sample(Vector256<double> nodeSum, Vector256<double> x, int i)
@@ -222,10 +222,19 @@ public static class FrameComposer
                     acc = Vector256.FusedMultiplyAdd(Vector256.Create(m), FieldMath.Sin(arg), acc);
                 }
             }
-            if (_clamp) acc = Vector256.Min(Vector256.Max(acc, Vector256<double>.Zero), Vector256<double>.One);
+            if (_saturation == FieldSaturation.Clamp)
+                acc = Vector256.Min(Vector256.Max(acc, Vector256<double>.Zero), Vector256<double>.One);
+            else if (_saturation == FieldSaturation.Soft)
+                acc = SoftSaturate(acc);
             return acc;
         }
     }
+
+    /// <summary>1 - e^(-max(x, 0)), within a few 1e-16 absolute of the scalar form (relative accuracy near 0 is not needed:
+    /// these are display and statistics values compared in absolute terms).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<double> SoftSaturate(Vector256<double> x) =>
+        Vector256<double>.One - FieldMath.Exp(-Vector256.Max(x, Vector256<double>.Zero));
 
     /// <summary>target[k] += amplitude * sin(args[k]); lengths are multiples of 4.</summary>
     private static void AddSin(ReadOnlySpan<double> args, Span<double> target, double amplitude)

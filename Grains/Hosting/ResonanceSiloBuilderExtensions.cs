@@ -22,6 +22,8 @@ public static class ResonanceSiloBuilderExtensions
         if (configure is not null) options.Configure(configure);
         options.Validate(o => Valid(o.Entanglement), "Resonance:Field:Entanglement is invalid (window, ratios n:m, 0 < break <= form <= 1, fresh samples <= window).")
             .ValidateOnStart();
+        builder.Services.AddOptions<Forecasting.ForecastOptions>().BindConfiguration(Forecasting.ForecastOptions.Section)
+            .Validate(o => o.Problem() is null, "Resonance:Forecast is invalid (see ForecastOptions.Problem).").ValidateOnStart();
         builder.Services.AddSingleton<CellChangeRouter>();
         builder.Services.AddSingleton<SpaceDirectory>();
         // A grain call or activation that failed in the PostgreSQL driver reaches a remote caller with the driver's

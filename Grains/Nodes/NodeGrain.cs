@@ -154,6 +154,7 @@ public sealed class NodeGrain(
             Owner = update.Owner,
             Content = update.Content,
             Archetype = update.Archetype,
+            Public = update.Public,
             Version = NextVersion(previous),
             UpdatedUtc = DateTime.UtcNow,
             Live = true,
@@ -171,6 +172,18 @@ public sealed class NodeGrain(
         }
         await RouteDurably(geometry, previous is { Live: true } && previous.Space == space ? previous : null, next);
         return next;
+    }
+
+    public async Task Dissolve(Guid owner)
+    {
+        if (Current is not { Kind: NodeKind.Memory, Live: true } node)
+            throw new KeyNotFoundException($"There is no memory node {this.GetPrimaryKey()}.");
+        if (node.Owner != owner)
+            throw new UnauthorizedAccessException($"Memory node {this.GetPrimaryKey()} belongs to another user.");
+        await LeaveCells(node);
+        // Gone from storage too, not kept as a tombstone: the cells' removal carries the version that supersedes it.
+        await state.ClearStateAsync();
+        DeactivateOnIdle();
     }
 
     public async Task Remove()

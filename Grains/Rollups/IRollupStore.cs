@@ -18,6 +18,15 @@ public interface IRollupStore
     /// <summary>Stores the rollups in one transaction, replacing rows of the same space and minute.</summary>
     Task WriteAsync(IReadOnlyList<MinuteRollup> rollups, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The space's marks of minutes before <paramref name="beforeUtc"/> (each committed batch marks the minutes it stored
+    /// events for), oldest first, at most <paramref name="limit"/>.
+    /// </summary>
+    Task<IReadOnlyList<RollupMark>> MarksAsync(string space, DateTime beforeUtc, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Deletes exactly these marks (a mark committed meanwhile stays, even for the same minute).</summary>
+    Task DeleteMarksAsync(string space, IReadOnlyList<long> seqs, CancellationToken cancellationToken);
+
     /// <summary>Rollups of minutes in [from, to), oldest first.</summary>
     Task<IReadOnlyList<MinuteRollup>> QueryAsync(string space, DateTime fromUtc, DateTime toUtc, int limit, CancellationToken cancellationToken);
 }

@@ -12,11 +12,17 @@ public sealed class RollupOptions
     public TimeSpan FirstDue { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
-    /// A minute counts as complete this long after it ended: events are stamped on receipt and committed shortly after,
-    /// so a commit may land a little after its minute.
+    /// A minute is first rolled up this long after it ended (events are stamped on receipt and committed shortly after).
+    /// Events that commit later still update their minute: every commit marks its minutes, and each tick recomputes the
+    /// marked ones.
     /// </summary>
     public TimeSpan Grace { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>At most this many minutes are rolled up per tick (a long backlog is caught up over several ticks).</summary>
     public int MaxMinutesPerRun { get; set; } = 24 * 60;
+
+    /// <summary>
+    /// At most this many minute marks (one per committed batch and minute) are read per tick; the rest wait for the next.
+    /// </summary>
+    public int MaxMarksPerRun { get; set; } = 20_000;
 }

@@ -4,15 +4,15 @@ namespace Resonance.Grains.Spaces;
 
 /// <summary>
 /// Builds a space's tick from its cells' latest reports: exact sums for G, counts and the Kuramoto order parameter;
-/// merged field statistics; and the top peaks. Cells that do not report hold no contribution, so their samples are just
-/// the composed background, which is evaluated here. Pure logic, so it is tested without a cluster.
+/// merged field statistics; and the top peaks of the node field (<see cref="PeakMerger"/>). Cells that do not report hold
+/// no contribution, so their samples are just the composed background, which is evaluated here for the statistics; their
+/// node field is 0, so they hold no peak. Pure logic, so it is tested without a cluster.
 /// </summary>
 public sealed class SpaceAggregator(SpaceGeometry geometry, int peaksPerTick)
 {
     private readonly double[] _zeros = new double[geometry.TileSamples * geometry.TileSamples];
     private readonly double[] _scratch = new double[geometry.TileSamples * geometry.TileSamples];
-    private readonly FieldPeak[] _peakBuffer = new FieldPeak[Math.Max(1, peaksPerTick)];
-    private readonly List<PeakCandidate> _candidates = [];
+    private readonly PeakMerger _peaks = new(geometry);
 
     public SpaceTick Aggregate(string space, long seq, DateTime utcNow, IReadOnlyDictionary<(int Cx, int Cy), CellReport> reports, double previousGlobalResonance)
     {
@@ -20,7 +20,6 @@ public sealed class SpaceAggregator(SpaceGeometry geometry, int peaksPerTick)
         double sumResonance = 0;
         var phases = default(PhaseSum);
         var stats = FieldStats.Empty;
-        _candidates.Clear();
         foreach (var r in reports.Values)
         {
             participants += r.Participants;
@@ -28,7 +27,6 @@ public sealed class SpaceAggregator(SpaceGeometry geometry, int peaksPerTick)
             sumResonance += r.SumResonance;
             phases += new PhaseSum(r.PhaseWeight, r.PhaseCos, r.PhaseSin);
             if (r.SampleCount > 0) stats = stats.Merge(new FieldStats(r.SampleCount, r.Min, r.Max, r.Sum, r.SumSquares));
-            _candidates.AddRange(r.Peaks);
         }
         double g = participants > 0 ? sumResonance / participants : 0;
 
@@ -43,8 +41,6 @@ public sealed class SpaceAggregator(SpaceGeometry geometry, int peaksPerTick)
                 var composed = _scratch.AsSpan(0, region.Count);
                 FrameComposer.Compose(_zeros.AsSpan(0, region.Count), composed, region, composition);
                 stats = stats.Merge(FieldStatistics.Compute(composed));
-                int n = PeakFinder.TopLocalMaxima(composed, region, _peakBuffer);
-                for (int k = 0; k < n; k++) _candidates.Add(new PeakCandidate(_peakBuffer[k].I, _peakBuffer[k].J, _peakBuffer[k].Value, 0));
             }
 
         return new SpaceTick
@@ -62,31 +58,8 @@ public sealed class SpaceAggregator(SpaceGeometry geometry, int peaksPerTick)
             FieldMax = stats.Count > 0 ? stats.Max : 0,
             FieldMean = stats.Mean,
             FieldEnergy = stats.Energy,
-            Peaks = MergePeaks(),
+            Peaks = _peaks.Merge(reports, Math.Max(1, peaksPerTick)),
             CellsReporting = reports.Count,
         };
-    }
-
-    /// <summary>
-    /// Highest candidates first; a candidate next to (8-neighbourhood) an already chosen one is dropped, which removes
-    /// the duplicates tile-local maxima produce on either side of a seam.
-    /// </summary>
-    private FieldPeakInfo[] MergePeaks()
-    {
-        _candidates.Sort(static (a, b) => b.Intensity.CompareTo(a.Intensity));
-        var chosen = new List<PeakCandidate>(_peakBuffer.Length);
-        foreach (var c in _candidates)
-        {
-            if (chosen.Count == _peakBuffer.Length) break;
-            bool adjacent = false;
-            foreach (var p in chosen)
-                if (Math.Abs(p.I - c.I) <= 1 && Math.Abs(p.J - c.J) <= 1) { adjacent = true; break; }
-            if (!adjacent) chosen.Add(c);
-        }
-        double h = geometry.Grid.Spacing;
-        var result = new FieldPeakInfo[chosen.Count];
-        for (int k = 0; k < result.Length; k++)
-            result[k] = new FieldPeakInfo(chosen[k].I * h, chosen[k].J * h, chosen[k].Intensity, chosen[k].NodeSum);
-        return result;
     }
 }

@@ -17,6 +17,7 @@ public sealed class SpaceGeometry
         Grid = new SampleGrid(config.Width, config.Height, config.Spacing);
         Kernel = new KernelSpec(ParseKernel(config.Kernel), config.Cutoff, config.Lambda, config.Sigma, config.WaveNumber);
         Background = BackgroundModes.ByName(config.Background);
+        Saturation = config.Clamp ? ParseSaturation(config.Saturation) : FieldSaturation.None;
         TileSamples = (int)Math.Round(config.EffectiveCellSize / config.Spacing);
         CellsX = (Grid.Columns + TileSamples - 1) / TileSamples;
         CellsY = (Grid.Rows + TileSamples - 1) / TileSamples;
@@ -26,6 +27,8 @@ public sealed class SpaceGeometry
     public SampleGrid Grid { get; }
     public KernelSpec Kernel { get; }
     public BackgroundMode[] Background { get; }
+    /// <summary>The saturation frames are composed with (none when the space's Clamp is off).</summary>
+    public FieldSaturation Saturation { get; }
     /// <summary>T: samples along one side of a cell.</summary>
     public int TileSamples { get; }
     public int CellsX { get; }
@@ -46,6 +49,7 @@ public sealed class SpaceGeometry
         if (grid.SampleCount > MaxSamples) throw new ArgumentException($"A space may hold at most {MaxSamples} samples, got {grid.SampleCount}.");
         new KernelSpec(ParseKernel(config.Kernel), config.Cutoff, config.Lambda, config.Sigma, config.WaveNumber).Validate();
         BackgroundModes.ByName(config.Background);
+        ParseSaturation(config.Saturation);
         double s = config.EffectiveCellSize;
         if (!double.IsFinite(s) || s < config.Cutoff)
             throw new ArgumentException($"Cell size must be >= the cutoff R = {config.Cutoff} (so a footprint reaches only neighbouring cells), got {s}.");
@@ -67,6 +71,14 @@ public sealed class SpaceGeometry
         "gaussian" => KernelKind.Gaussian,
         "harmonic" => KernelKind.Harmonic,
         _ => throw new ArgumentException($"Unknown kernel '{name}' (known: exponential, gaussian, harmonic)."),
+    };
+
+    /// <summary><c>clamp</c> (also for null: configurations stored before the option existed) or <c>soft</c>.</summary>
+    public static FieldSaturation ParseSaturation(string? name) => name switch
+    {
+        null or "clamp" => FieldSaturation.Clamp,
+        "soft" => FieldSaturation.Soft,
+        _ => throw new ArgumentException($"Unknown saturation '{name}' (known: clamp, soft)."),
     };
 
     public bool Contains(double x, double y) => x >= 0 && x < Config.Width && y >= 0 && y < Config.Height;
@@ -103,5 +115,5 @@ public sealed class SpaceGeometry
     public double TimeAt(DateTime utcNow) => (utcNow - Epoch).TotalSeconds;
 
     public Composition Composition(double globalResonance, double timeSeconds) =>
-        new(Config.Beta, globalResonance, timeSeconds, Background, Config.Clamp);
+        new(Config.Beta, globalResonance, timeSeconds, Background, Saturation);
 }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Utilities;
+using Resonance.Grains.Forecasting;
 using Resonance.Grains.Hosting;
 
 namespace Resonance.Grains.Spaces;
@@ -15,8 +16,14 @@ namespace Resonance.Grains.Spaces;
 public sealed partial class SpaceGrain(
     [PersistentState("space", ResonanceStorage.Name)] IPersistentState<SpaceState> state,
     IOptions<ResonanceFieldOptions> options,
+    IOptions<ForecastOptions> forecastOptions,
     ILogger<SpaceGrain> logger) : Grain, ISpaceGrain
 {
+    /// <summary>
+    /// Per-second measures for the forecaster, kept here because the space already computes them every tick while it is
+    /// in use (no extra calls, no extra timer) and stops when it is idle. In memory only: lost when the space deactivates.
+    /// </summary>
+    private readonly MeasureHistory _history = new(forecastOptions.Value.HistorySeconds);
     private readonly Dictionary<(int Cx, int Cy), CellReport> _reports = [];
     /// <summary>Per cell: the last report or ping (pings go out once per silent period).</summary>
     private readonly Dictionary<(int Cx, int Cy), DateTime> _reportedAt = [];
@@ -51,6 +58,8 @@ public sealed partial class SpaceGrain(
             state.State.Config = options.Value.DefaultSpace with { EpochUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() };
             await state.WriteStateAsync(cancellationToken);
         }
+        // A configuration stored before the saturation option existed reads back without it: it was clamp.
+        if (state.State.Config.Saturation is null) state.State.Config = state.State.Config with { Saturation = "clamp" };
         Apply(state.State.Config);
         var now = DateTime.UtcNow;
         _lastUsedUtc = now;
@@ -117,6 +126,17 @@ public sealed partial class SpaceGrain(
     {
         Used();
         return Task.FromResult(_latest);
+    }
+
+    public Task<MeasureSample[]> GetMeasureHistory(int maxSamples) => Task.FromResult(_history.Snapshot(maxSamples));
+
+    public Task SeedMeasureHistoryForTesting(MeasureSample[] samples)
+    {
+        if (!forecastOptions.Value.AllowHistorySeeding)
+            throw new InvalidOperationException("Seeding measure history is for tests only (Resonance:Forecast:AllowHistorySeeding).");
+        Used();
+        _history.Append(samples);
+        return Task.CompletedTask;
     }
 
     public Task Relay(SpaceEvent[] events)
@@ -211,7 +231,11 @@ public sealed partial class SpaceGrain(
             _observers.Notify(o => o.OnTick(tick));
         }
         PingSilentCells(now);
-        if (Busy()) _lastUsedUtc = now;
+        if (Busy())
+        {
+            _lastUsedUtc = now;
+            _history.AddTick(now, _latest.GlobalResonance, _latest.QuantumCoherence, _latest.ActiveNodes);
+        }
         else if (now - _lastUsedUtc >= options.Value.SpaceIdleGrace) GoIdle();
     }
 

@@ -23,6 +23,7 @@ public static class FieldBenchmarkCases
         (nameof(FieldQuickBenchmarks.NodeMoveR10), "node-move-r10"),
         (nameof(FieldQuickBenchmarks.Field30x30N20Naive), "field-30x30-n20-naive"),
         (nameof(FieldQuickBenchmarks.Compose30x30Classic), "compose-30x30-classic"),
+        (nameof(FieldQuickBenchmarks.Compose30x30ClassicSoft), "compose-30x30-classic-soft"),
     ];
 
     public static void RunQuick(TextWriter output)

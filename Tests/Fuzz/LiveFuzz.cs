@@ -181,6 +181,14 @@ public static class LiveFuzz
     public static async Task HttpAsync(Uri http, IGrainFactory grains, long cases, string? seed)
     {
         using var client = new HttpClient { BaseAddress = http, Timeout = TimeSpan.FromSeconds(30) };
+        // REST writes need a token: the fuzzer posts as an identity of its own.
+        using (var issued = await client.PostAsync("/api/identities", null))
+        {
+            issued.EnsureSuccessStatusCode();
+            using var identity = JsonDocument.Parse(await issued.Content.ReadAsStringAsync());
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+                identity.RootElement.GetProperty("accessToken").GetString());
+        }
         const string space = "fuzz-http";
         // Warm the space.
         (await client.GetAsync($"/api/spaces/{space}/stats")).EnsureSuccessStatusCode();

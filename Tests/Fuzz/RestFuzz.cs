@@ -132,6 +132,8 @@ public static class RestGen
 public static class RestFuzz
 {
     public static readonly SpaceConfig Config = new();
+    /// <summary>The token subject the endpoint would pass (a body's userId never counts).</summary>
+    public static readonly Guid Author = new("5e7f1a2b-0c3d-4e5f-8a9b-0c1d2e3f4a5b");
     public static readonly SpaceGeometry Geometry = SpaceGeometry.Create(Config);
     private static readonly DateTime Now = new(2026, 12, 1, 12, 0, 0, DateTimeKind.Utc);
 
@@ -224,7 +226,7 @@ public static class RestFuzz
                         try
                         {
                             string space = RestValidation.ItemSpace(item);
-                            var record = RestValidation.ItemEvent(item, space, Config);
+                            var record = RestValidation.ItemEvent(item, space, Config, Author);
                             if (expected is { Expected: not null }) throw new FuzzFailure($"item accepted, expected {string.Join("|", expected.Expected)}: {expected}");
                             if (record.Event.EventId == Guid.Empty || !SpaceId.IsValid(record.Space)) throw new FuzzFailure($"stored ids: {record} for {c}");
                             ParserFuzz.SafeToApply(new ConsciousnessEventMessage(record.Event.EventType, record.Event.DataJson, record.Event.X, record.Event.Y,

@@ -9,17 +9,18 @@ using Resonance.Hostile;
 const string usage = """
 usage: Resonance.Hostile --url ws://127.0.0.1:PORT/api/harmonic-ws [--duration S] [--kinds a,b,...] [--space ID]
          [--nonreaders N] [--slowloris N] [--oversize N] [--fragments N] [--flood N] [--heartbeat S]
-         [--source-base K] [--nonreader-frames] [--json]
+         [--source-base K] [--per-address N] [--nonreader-frames] [--json]
 kinds: slowloris-dribble, slowloris-stall (--slowloris each), nonreader-heartbeat, nonreader-silent (--nonreaders
 split between them, default 5000), oversize, huge-length (--oversize each), fragment-first, fragment-endless
 (--fragments each), flood (--flood connections held at once, all from one source address, reconnecting at once).
 --nonreader-frames: the non-readers also subscribe to 128x128 f32 field frames at 30 Hz (their buffers fill at once).
-Sources: each kind uses its own loopback addresses from 127.0.0.K (default K = 10); the flood uses one.
+Sources: each kind uses its own loopback addresses, N connections per address (default 2000), numbered from K
+(address K = 127.0.K/256.K%256; default K = 257, i.e. 127.0.1.1, clear of the load tool's 127.0.0.x); the flood uses one.
 """;
 
 string? url = null, space = "global";
 double duration = 60, heartbeat = 10;
-int nonreaders = 5000, slowloris = 200, oversize = 10, fragments = 50, flood = 5000, sourceBase = 10;
+int nonreaders = 5000, slowloris = 200, oversize = 10, fragments = 50, flood = 5000, sourceBase = 257, perAddress = 2000;
 bool json = false, frames = false;
 var kinds = Attacks.Kinds.ToList();
 for (int i = 0; i < args.Length; i++)
@@ -38,6 +39,7 @@ for (int i = 0; i < args.Length; i++)
         case "--fragments": fragments = int.Parse(Next()); break;
         case "--flood": flood = int.Parse(Next()); break;
         case "--source-base": sourceBase = int.Parse(Next()); break;
+        case "--per-address": perAddress = Math.Max(1, int.Parse(Next())); break;
         case "--json": json = true; break;
         case "--nonreader-frames": frames = true; break;
         case "-h" or "--help": Console.WriteLine(usage); return 0;
@@ -57,9 +59,10 @@ var reports = new List<KindReport>();
 var runs = new List<Task>();
 int nextAddress = sourceBase;
 // One source address has ~28,000 ephemeral ports toward one server port: 2,000 connections per address is far below.
+// Against a per-address cap, --per-address at the cap makes the kinds look like that many distinct clients.
 IPAddress[] Addresses(int connections)
 {
-    int count = Math.Max(1, (connections + 1999) / 2000);
+    int count = Math.Max(1, (connections + perAddress - 1) / perAddress);
     var a = Enumerable.Range(nextAddress, count).Select(k => IPAddress.Parse($"127.0.{k / 256}.{k % 256}")).ToArray();
     nextAddress += count;
     return a;

@@ -93,7 +93,7 @@ run_one() {
   if [ "$kind" = ours ]; then
     local data; data=$(mktemp -d "$out/data-$tag.XXXX")
     # Silo ports are free ones too, so a gateway another engineer runs on 11111/30000 does not collide.
-    env Resonance__Gateway__DataDirectory="$data" Logging__LogLevel__Default=Warning \
+    env Resonance__Gateway__DataDirectory="$data" Resonance__Gateway__MaxConnectionsPerAddress=0 Logging__LogLevel__Default=Warning \
       Resonance__Silo__Port="$(free_port)" Resonance__Silo__GatewayPort="$(free_port)" \
       dotnet "$gateway_dll" --urls "http://127.0.0.1:$port" >"$out/$tag.server.log" 2>&1 &
   else

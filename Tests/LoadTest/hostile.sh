@@ -14,6 +14,8 @@
 # usage: Tests/LoadTest/hostile.sh [--clients N] [--duration S] [--repeat K] [--variants "alone hostile flood"]
 #                                  [--nonreaders N] [--flood N] [--out DIR] [--no-build] [--hostile-args "..."]
 #                                  [--hostile-tail S]   (the hostile clients go on S s past the measured run, default 20)
+#                                  [--per-address-cap N] (the gateway's MaxConnectionsPerAddress, default 0 = off; with N,
+#                                  the normal clients and every kind but the flood spread over addresses at N each)
 set -euo pipefail
 
 clients=1000
@@ -26,6 +28,7 @@ out=""
 build=1
 hostile_args=""
 tail_s=20
+cap=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --clients) clients="$2"; shift 2 ;;
@@ -38,7 +41,8 @@ while [ $# -gt 0 ]; do
     --no-build) build=0; shift ;;
     --hostile-args) hostile_args="$2"; shift 2 ;;
     --hostile-tail) tail_s="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --per-address-cap) cap="$2"; shift 2 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "hostile.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -99,7 +103,7 @@ run_one() {
   local variant=$1 r=$2 port pid tag="$1-r$2" data
   port=$(free_port)
   data=$(mktemp -d "$out/data-$tag.XXXX")
-  env Resonance__Gateway__DataDirectory="$data" Logging__LogLevel__Default=Warning \
+  env Resonance__Gateway__DataDirectory="$data" Resonance__Gateway__MaxConnectionsPerAddress="$cap" Logging__LogLevel__Default=Warning \
     Resonance__Silo__Port="$(free_port)" Resonance__Silo__GatewayPort="$(free_port)" \
     dotnet "$gateway_dll" --urls "http://127.0.0.1:$port" >"$out/$tag.server.log" 2>&1 &
   pid=$!
@@ -109,7 +113,11 @@ run_one() {
     stop "$pid"
     return 1
   fi
-  local url="ws://127.0.0.1:$port/api/harmonic-ws" kinds="" hpid=""
+  local url="ws://127.0.0.1:$port/api/harmonic-ws" kinds="" hpid="" spread=() hspread=()
+  if [ "$cap" -gt 0 ]; then
+    spread=(--source-addresses $(( (clients + cap - 1) / cap )))
+    hspread=(--per-address "$cap")
+  fi
   case "$variant" in
     alone) ;;
     hostile) kinds="slowloris-dribble,slowloris-stall,nonreader-heartbeat,nonreader-silent,oversize,huge-length,fragment-first,fragment-endless" ;;
@@ -123,15 +131,15 @@ run_one() {
     # The hostile clients start first (the non-readers arrive over 10 s) and last past the measured run.
     # shellcheck disable=SC2086
     dotnet "$hostile_dll" --url "$url" --duration $((duration + tail_s)) --kinds "$kinds" --nonreaders "$nonreaders" \
-      --flood "$flood" --json $hostile_args >"$out/$tag.hostile.json" 2>"$out/$tag.hostile.log" &
+      --flood "$flood" --json "${hspread[@]}" $hostile_args >"$out/$tag.hostile.json" 2>"$out/$tag.hostile.log" &
     hpid=$!
     started+=("$hpid")
     sleep 10
   fi
   echo "hostile.sh: $tag on port $port (gateway pid $pid)..." >&2
-  # Normal clients come from 127.0.0.1; the hostile tool uses 127.0.0.10 and up.
+  # Normal clients come from 127.0.0.1 (..N with a cap); the hostile tool uses 127.0.1.1 and up.
   dotnet "$tool_dll" --url "$url" --clients "$clients" --duration "$duration" --workload app-rate \
-    --server-pid "$pid" --json >"$out/$tag.json" 2>"$out/$tag.tool.log" || true
+    --server-pid "$pid" --json "${spread[@]}" >"$out/$tag.json" 2>"$out/$tag.tool.log" || true
   [ -n "$hpid" ] && wait "$hpid" 2>/dev/null || true
   # The gateway's peak resident memory over its whole life (this run only: a fresh process).
   awk '/VmHWM/ {print $2}' "/proc/$pid/status" >"$out/$tag.hwm_kb" 2>/dev/null || echo "" >"$out/$tag.hwm_kb"

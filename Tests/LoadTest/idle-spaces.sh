@@ -9,7 +9,7 @@ n="${1:-2000}"; settle="${2:-120}"
 dotnet build "$root/Gateway/Gateway.csproj" -c Release -nologo -v quiet >/dev/null
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port); data=$(mktemp -d)
-Resonance__Gateway__DataDirectory="$data" Logging__LogLevel__Default=Warning \
+Resonance__Gateway__DataDirectory="$data" Resonance__Gateway__MaxConnectionsPerAddress=0 Logging__LogLevel__Default=Warning \
   Resonance__Silo__Port="$(free_port)" Resonance__Silo__GatewayPort="$(free_port)" \
   dotnet "$root/Gateway/bin/Release/net10.0/Resonance.Gateway.dll" --urls "http://127.0.0.1:$port" >"$data/server.log" 2>&1 &
 pid=$!

@@ -55,7 +55,9 @@ deps = [d for d in docs if d.get("kind") == "Deployment" and d.get("metadata", {
 if len(deps) != 1: sys.exit(f"{len(deps)} Deployments named {deployment}")
 spec = [c for c in deps[0]["spec"]["template"]["spec"]["containers"] if c["name"] == container][0]
 secrets = {"resonance-connections": {"Resonance__Storage__Postgres": os.environ["Resonance__Storage__Postgres"],
-                                     "Resonance__Cluster__Redis": os.environ["Resonance__Cluster__Redis"]}}
+                                     "Resonance__Cluster__Redis": os.environ["Resonance__Cluster__Redis"]},
+           "resonance-auth": {"Resonance__Auth__SigningKey": os.environ["RESONANCE_AUTH_SIGNING_KEY"],
+                              "Resonance__Auth__PseudonymKey": os.environ["RESONANCE_AUTH_PSEUDONYM_KEY"]}}
 fields = {"status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1", "metadata.name": pod, "metadata.namespace": "resonance"}
 def configmap(name):
     return [d for d in docs if d.get("kind") == "ConfigMap" and d["metadata"]["name"] == name][0].get("data", {})
@@ -81,6 +83,8 @@ PY
 run_container() {
   local dir=$1 role=$2 index=$3 name prefix; prefix=$(cat "$dir/prefix"); name="$prefix-$role-$index"
   local http; http=$(free_port)
+  # shellcheck disable=SC1091
+  [[ -f "$dir/auth.env" ]] && { set -a; source "$dir/auth.env"; set +a; }
   { manifest_env "resonance-$role" "$role" "$name"
     echo "Urls=http://127.0.0.1:$http"
     if [[ $role == silo ]]; then echo "Resonance__Silo__Port=$(free_port)"; echo "Resonance__Silo__GatewayPort=$(free_port)"; fi
@@ -128,6 +132,9 @@ case "$cmd" in
       source "$dir/services/env"
     fi
     export Resonance__Storage__Postgres Resonance__Cluster__Redis
+    # The cluster's shared auth keys (the Secret resonance-auth), made once per cluster directory.
+    [[ -f "$dir/auth.env" ]] || printf 'RESONANCE_AUTH_SIGNING_KEY=%s\nRESONANCE_AUTH_PSEUDONYM_KEY=%s\n' \
+      "$(head -c 32 /dev/urandom | base64)" "$(head -c 32 /dev/urandom | base64)" > "$dir/auth.env"
     echo "resonance-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')" > "$dir/prefix"
     : > "$dir/containers"
     docker image inspect resonance/silo:local resonance/gateway:local >/dev/null 2>&1 || build >/dev/null

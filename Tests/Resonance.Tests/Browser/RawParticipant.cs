@@ -6,7 +6,7 @@ namespace Resonance.Tests.Browser;
 
 /// <summary>
 /// A participant on a plain WebSocket, as the mobile app would be: it streams its position and harmonics every 200 ms
-/// and reads (and discards) whatever the server sends, until disposed.
+/// and reads (and discards) whatever the server sends, until disposed. <see cref="MoveTo"/> changes the position it streams.
 /// </summary>
 public sealed class RawParticipant : IAsyncDisposable
 {
@@ -17,15 +17,15 @@ public sealed class RawParticipant : IAsyncDisposable
     private readonly Task _receiving;
 
     public Guid UserId { get; }
-    public double X { get; }
-    public double Y { get; }
+    private (double X, double Y) _position;
+    public double X => Position.X;
+    public double Y => Position.Y;
 
     private RawParticipant(ClientWebSocket socket, Guid userId, double x, double y, double amplitude)
     {
         _socket = socket;
         UserId = userId;
-        X = x;
-        Y = y;
+        _position = (x, y);
         _sending = SendLoop(amplitude);
         _receiving = ReceiveLoop();
     }
@@ -64,20 +64,33 @@ public sealed class RawParticipant : IAsyncDisposable
 
     private async Task SendLoop(double amplitude)
     {
-        string message = JsonSerializer.Serialize(new { type = "harmonic_stream", x = X, y = Y, amplitude, frequency = 528.0, phase = 0.0 });
-        var payload = Encoding.UTF8.GetBytes(message);
         try
         {
             using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
             do
             {
-                await SendAsync(payload);
+                (double x, double y) = Position;
+                string message = JsonSerializer.Serialize(new { type = "harmonic_stream", x, y, amplitude, frequency = 528.0, phase = 0.0 });
+                await SendAsync(Encoding.UTF8.GetBytes(message));
             } while (await timer.WaitForNextTickAsync(_stop.Token));
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException)
         {
             // Stopped, or the server went away.
         }
+    }
+
+    private readonly Lock _positionLock = new();
+
+    private (double X, double Y) Position
+    {
+        get { lock (_positionLock) return _position; }
+    }
+
+    /// <summary>Streams (x, y) from the next tick on.</summary>
+    public void MoveTo(double x, double y)
+    {
+        lock (_positionLock) _position = (x, y);
     }
 
     /// <summary>Asks to entangle with another node (a pair forms once both sides asked).</summary>

@@ -104,6 +104,60 @@ public sealed class EntanglementClusterTests(ClusterFixture fixture) : IClassFix
         }
     }
 
+    [Fact]
+    public async Task An_explicit_pair_broken_while_still_phase_locked_is_listed_as_the_detected_pair_it_now_is()
+    {
+        const string space = "ent-unrequest";
+        var ticks = await Watch(space);
+        Guid a = Guid.NewGuid(), b = Guid.NewGuid();
+        using var stopLocked = new CancellationTokenSource();
+        using var stopAll = new CancellationTokenSource();
+        var streams = new List<Task>
+        {
+            Stream(space, a, 15, 15, hz: 0.9, offset: 0, stopAll.Token),
+            Stream(space, b, 17, 16, hz: 0.9, offset: 0.7, stopLocked.Token),
+        };
+        try
+        {
+            await Eventually.Until(() => Grains.GetGrain<ISpaceGrain>(space).GetLatestTick(), t => t.Pairs is [{ Type: "plv" }],
+                TimeSpan.FromSeconds(20), "the phase-locked pair");
+            await Grains.GetGrain<INodeGrain>(a).RequestEntanglement(b);
+            Assert.Equal(EntanglementState.Formed, await Grains.GetGrain<INodeGrain>(b).RequestEntanglement(a));
+            await Eventually.Until(() => Grains.GetGrain<ISpaceGrain>(space).GetLatestTick(), t => t.Pairs is [{ Type: "explicit" }], what: "explicit pair");
+
+            // a takes its request back while the two are still locked: the pair stays, as what it now is.
+            await Grains.GetGrain<INodeGrain>(a).BreakEntanglement(b);
+            var tick = await Eventually.Until(() => Grains.GetGrain<ISpaceGrain>(space).GetLatestTick(), t => t.Pairs is not [{ Type: "explicit" }],
+                what: "the explicit listing gone");
+            var pair = Assert.Single(tick.Pairs);
+            Assert.Equal(new[] { a, b }.Order(), new[] { pair.Node1, pair.Node2 });
+            Assert.Equal(("plv", "1:1"), (pair.Type, pair.Ratio));
+            Assert.True(pair.Strength >= 0.9, $"strength {pair.Strength}");
+            Assert.Equal(1, tick.PairCount);
+            Assert.Equal([b], await Grains.GetGrain<INodeGrain>(a).GetPartners());
+            Assert.Empty(ticks.Notices(EntanglementState.Broken)); // still entangled: nobody is told "broken"
+
+            // A new request is explicit again; taking it back once more, and then drifting apart, ends the pair for both.
+            await Grains.GetGrain<INodeGrain>(a).RequestEntanglement(b);
+            Assert.Equal(EntanglementState.Formed, await Grains.GetGrain<INodeGrain>(b).RequestEntanglement(a));
+            await Eventually.Until(() => Grains.GetGrain<ISpaceGrain>(space).GetLatestTick(), t => t.Pairs is [{ Type: "explicit" }], what: "explicit again");
+            await Grains.GetGrain<INodeGrain>(b).BreakEntanglement(a);
+            await Eventually.Until(() => Grains.GetGrain<ISpaceGrain>(space).GetLatestTick(), t => t.Pairs is [{ Type: "plv" }], what: "detected again");
+            await stopLocked.CancelAsync();
+            streams.Add(Stream(space, b, 17, 16, hz: 1.41, offset: 0.5, stopAll.Token));
+            await Eventually.Until(() => Grains.GetGrain<ISpaceGrain>(space).GetLatestTick(), t => t.Pairs.Length == 0, TimeSpan.FromSeconds(20), "pair gone");
+            await Eventually.Until(() => Task.FromResult(ticks.Notices(EntanglementState.Broken).Count), n => n >= 2, what: "broken notices");
+            Assert.Equal(new[] { (a, b), (b, a) }.Order(), ticks.Notices(EntanglementState.Broken).Select(n => (n.To, n.Partner)).Order());
+        }
+        finally
+        {
+            await stopLocked.CancelAsync();
+            await stopAll.CancelAsync();
+            await Task.WhenAll(streams);
+            await Task.WhenAll(new[] { a, b }.Select(id => Grains.GetGrain<INodeGrain>(id).Remove()));
+        }
+    }
+
     /// <summary>Streams phi(t) = 2 pi f t + offset (+ noise of +-0.2 rad) at 20 Hz from the wall clock, like a client would.</summary>
     private async Task Stream(string space, Guid id, double x, double y, double hz, double offset, CancellationToken stop)
     {

@@ -12,6 +12,7 @@ public sealed class ContainerCluster : IAsyncDisposable
     public const string SiloDeployment = "resonance-silo", SiloContainer = "silo";
     public const string GatewayDeployment = "resonance-gateway", GatewayContainer = "gateway";
     public const string ConnectionsSecret = "resonance-connections";
+    public const string AuthSecret = "resonance-auth";
 
     private readonly Docker.Images _images;
     private readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> _secrets;
@@ -49,6 +50,12 @@ public sealed class ContainerCluster : IAsyncDisposable
             {
                 ["Resonance__Storage__Postgres"] = postgres,
                 ["Resonance__Cluster__Redis"] = redis,
+            },
+            // One pair of keys for the whole cluster: every gateway accepts the others' tokens and agrees on public ids.
+            [AuthSecret] = new Dictionary<string, string>
+            {
+                ["Resonance__Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+                ["Resonance__Auth__PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             },
         };
         _testOverrides = testOverrides;

@@ -13,6 +13,11 @@ public sealed class K8sManifestsTests
                 ["Resonance__Storage__Postgres"] = "Host=127.0.0.1;Port=1",
                 ["Resonance__Cluster__Redis"] = "127.0.0.1:2",
             },
+            [ContainerCluster.AuthSecret] = new Dictionary<string, string>
+            {
+                ["Resonance__Auth__SigningKey"] = "c2lnbmluZy1rZXktb2YtdGhpcy10ZXN0LTMyLWJ5dGVzIQ==",
+                ["Resonance__Auth__PseudonymKey"] = "cHNldWRvbnltLWtleS1vZi10aGlzLXRlc3QtMzJieXRlcw==",
+            },
         };
 
     [Fact]

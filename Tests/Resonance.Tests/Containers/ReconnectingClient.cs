@@ -17,7 +17,8 @@ public sealed class ReconnectingClient : IAsyncDisposable
 {
     public sealed record SentEvent(string AckId, Guid ClientEventId, long Seq);
 
-    private readonly Uri _uri;
+    private readonly Uri _base;
+    private Uri? _uri;
     private readonly Stopwatch _clock;
     private readonly SemaphoreSlim _send = new(1, 1);
     private readonly CancellationTokenSource _stop = new();
@@ -35,7 +36,8 @@ public sealed class ReconnectingClient : IAsyncDisposable
     private int _connections;
 
     public int Index { get; }
-    public Guid UserId { get; } = Guid.NewGuid();
+    /// <summary>The identity's subject (issued by the cluster on first connect; every reconnect uses its token).</summary>
+    public Guid UserId { get; private set; }
     public double X { get; }
     public double Y { get; }
     public double Amplitude { get; }
@@ -62,7 +64,7 @@ public sealed class ReconnectingClient : IAsyncDisposable
     public ReconnectingClient(int index, Uri uri, Stopwatch clock, double x, double y, double amplitude)
     {
         Index = index;
-        _uri = new Uri(uri + (uri.Query.Length == 0 ? "?" : "&") + $"userId={UserId}");
+        _base = uri;
         _clock = clock;
         X = x;
         Y = y;
@@ -108,6 +110,17 @@ public sealed class ReconnectingClient : IAsyncDisposable
     private static object Event(SentEvent e) =>
         new { type = "consciousness_event", eventType = "pulse", data = new { key = e.AckId, seq = e.Seq }, ackId = e.AckId, eventId = e.ClientEventId };
 
+    private async Task<Uri> IdentityUriAsync(CancellationToken ct)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{_base.Authority}") };
+        using var response = await http.PostAsync("/api/identities", null, ct);
+        response.EnsureSuccessStatusCode();
+        var identity = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct)).RootElement;
+        UserId = identity.GetProperty("userId").GetGuid();
+        var token = Uri.EscapeDataString(identity.GetProperty("accessToken").GetString()!);
+        return new Uri(_base + (_base.Query.Length == 0 ? "?" : "&") + $"userId={UserId}&access_token={token}");
+    }
+
     private async Task RunAsync()
     {
         while (!_stop.IsCancellationRequested)
@@ -118,6 +131,8 @@ public sealed class ReconnectingClient : IAsyncDisposable
                 using (var connect = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token))
                 {
                     connect.CancelAfter(TimeSpan.FromSeconds(5));
+                    // The same user on every connection: by its token (the manifests refuse anonymous clients).
+                    _uri ??= await IdentityUriAsync(connect.Token);
                     await socket.ConnectAsync(_uri, connect.Token);
                 }
                 _socket = socket;

@@ -63,7 +63,7 @@ public sealed class ManifestValidationTests
             "policy/v1 PodDisruptionBudget resonance-silo", "policy/v1 PodDisruptionBudget resonance-gateway",
             "autoscaling/v2 HorizontalPodAutoscaler resonance-gateway",
             "v1 Service resonance-gateway", "v1 Service resonance-postgres", "v1 Service resonance-redis",
-            "networking.k8s.io/v1 Ingress resonance", "v1 Secret resonance-connections",
+            "networking.k8s.io/v1 Ingress resonance", "v1 Secret resonance-connections", "v1 Secret resonance-auth",
         })
             Assert.Contains("ok     ", output.Split('\n').FirstOrDefault(l => l.EndsWith(" " + expected, StringComparison.Ordinal)) ?? $"(no line for {expected})");
     }

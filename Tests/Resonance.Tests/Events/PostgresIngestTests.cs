@@ -42,7 +42,7 @@ public sealed class PostgresIngestTests(PostgresGatewayFixture fixture) : IClass
 
         // The same batch posted three times at once (a client retrying before the first answer came back).
         var posted = Enumerable.Range(0, Batches).Select(_ => Enumerable.Range(0, PerBatch).Select(_ => Guid.NewGuid()).ToList()).ToList();
-        using var http = new HttpClient { BaseAddress = Host.Http };
+        using var http = await Identity.ClientAsync(Host.Http);
         async Task Post(List<Guid> ids)
         {
             var body = ids.Select((id, i) => new { eventId = id, eventType = "batch", data = new { i }, x = i % 30 + 0.1, y = 7.0, resonance = 0.5, space = Space });

@@ -89,7 +89,7 @@ public sealed class PostgresRollupTests(PostgresGatewayFixture fixture) : IClass
     public async Task Events_sent_through_the_gateway_start_the_rollups_of_their_space()
     {
         const string Space = "rollup-auto";
-        using var http = new HttpClient { BaseAddress = Host.Http };
+        using var http = await Identity.ClientAsync(Host.Http);
         var body = new StringContent($$"""[{"eventType":"a","data":{},"x":1,"y":2,"resonance":0.25,"space":"{{Space}}"}]""", System.Text.Encoding.UTF8, "application/json");
         Assert.True((await http.PostAsync("/api/events", body)).IsSuccessStatusCode);
         // The writer started the space's rollup grain: its reminder is registered (the minute itself completes later).
@@ -97,5 +97,15 @@ public sealed class PostgresRollupTests(PostgresGatewayFixture fixture) : IClass
         var grainId = Host.Grains.GetGrain<IRollupGrain>(Space).GetGrainId();
         await Eventually.Until(async () => (await table.ReadRows(grainId)).Reminders.Select(r => r.ReminderName).ToList(),
             names => names.Contains("rollup"), TimeSpan.FromSeconds(20), "the rollup reminder is registered");
+    }
+
+    [Fact]
+    public async Task Late_events_update_the_rollup_of_their_minute_in_PostgreSQL()
+    {
+        const string Space = "late-pg";
+        var store = (IEventStore)Host.App.Services.GetService(typeof(IEventStore))!;
+        await LateEvents.AssertLateEventsUpdateTheirMinutes(store, Host.Grains.GetGrain<IRollupGrain>(Space), Space);
+        // Every mark the grain read is gone; none is left behind for the space.
+        Assert.Equal(0L, await Pg.ScalarAsync<long>(Db, "SELECT count(*) FROM event_rollup_marks WHERE space = @s", ("s", Space)));
     }
 }

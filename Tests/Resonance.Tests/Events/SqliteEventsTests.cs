@@ -93,4 +93,20 @@ public sealed class SqliteEventsTests
             GatewayHost.DeleteData(host.DataDirectory);
         }
     }
+
+    [Fact]
+    public async Task Late_events_update_the_rollup_of_their_minute_in_the_SQLite_file()
+    {
+        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?> { ["Resonance:Storage:Postgres"] = "" });
+        try
+        {
+            var store = (IEventStore)host.App.Services.GetService(typeof(IEventStore))!;
+            await LateEvents.AssertLateEventsUpdateTheirMinutes(store, host.Grains.GetGrain<IRollupGrain>("late-sqlite"), "late-sqlite");
+        }
+        finally
+        {
+            await host.StopAsync();
+            GatewayHost.DeleteData(host.DataDirectory);
+        }
+    }
 }

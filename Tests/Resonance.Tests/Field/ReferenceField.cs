@@ -51,7 +51,7 @@ public static class ReferenceField
         return sum;
     }
 
-    /// <summary>F = beta G + nodeSum + B(c, t), clamped to [0, 1] when c.Clamp, at every sample of the grid.</summary>
+    /// <summary>F = S(beta G + nodeSum + B(c, t)) at every sample of the grid: S none, clamp to [0, 1], or soft 1 - e^(-x).</summary>
     public static double[] Compose(SampleGrid grid, double[] nodeSum, Composition c)
         => Compose(TileRegion.Whole(grid), nodeSum, c);
 
@@ -66,7 +66,12 @@ public static class ReferenceField
                 double x = (region.I0 + ii) * region.Spacing, y = (region.J0 + jj) * region.Spacing;
                 int k = jj * region.Width + ii;
                 double f = c.Beta * c.GlobalResonance + nodeSum[k] + Background(x, y, c.TimeSeconds, c.Background ?? []);
-                result[k] = c.Clamp ? Math.Clamp(f, 0.0, 1.0) : f;
+                result[k] = c.Saturation switch
+                {
+                    FieldSaturation.Clamp => Math.Min(1.0, Math.Max(0.0, f)),
+                    FieldSaturation.Soft => f <= 0 ? 0.0 : 1.0 - Math.Exp(-f),   // written directly, not through the code under test
+                    _ => f,
+                };
             }
         }
         return result;

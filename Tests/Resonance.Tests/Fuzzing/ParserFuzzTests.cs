@@ -64,7 +64,7 @@ public sealed class LiveFuzzTests(GatewayFixture fixture) : IClassFixture<Gatewa
     [Fact]
     public async Task A_batch_item_with_an_unpaired_surrogate_is_rejected_and_nothing_is_stored()
     {
-        using var http = new HttpClient { BaseAddress = fixture.Host.Http };
+        using var http = await Identity.ClientAsync(fixture.Host.Http);
         var body = "[{\"space\":\"fuzz-regress\",\"eventType\":\"x\",\"data\":{\"k\":\"\\ud800\"}}]";
         var response = await http.PostAsync("/api/events", new StringContent(body, Encoding.UTF8, "application/json"));
         Assert.Equal(400, (int)response.StatusCode);

@@ -116,7 +116,9 @@ public sealed class ExistingAppProtocolTests(GatewayFixture fixture) : IClassFix
         var memoryId = made.GetProperty("memoryId").GetGuid();
         var memory = await Host.Grains.GetGrain<INodeGrain>(memoryId).GetSnapshot();
         Assert.Equal(NodeKind.Memory, memory!.Kind);
-        Assert.Equal(idA, memory.Owner);
+        // Owned by the caller's subject, whose public id in this space is the caller's userId.
+        var pseudonyms = (Resonance.Gateway.Auth.Pseudonyms)Host.App.Services.GetService(typeof(Resonance.Gateway.Auth.Pseudonyms))!;
+        Assert.Equal(idA, pseudonyms.Of("app-mem", memory.Owner!.Value));
         Assert.Equal((12.5, 7.25, 0.9, "first light"), (memory.X, memory.Y, memory.Strength, memory.Content));
         await a.WaitForAsync(m => m.Type == "resonance_update" && m.Json.GetProperty("memoryNodes").GetInt32() == 1);
 
@@ -161,10 +163,11 @@ public sealed class ExistingAppProtocolTests(GatewayFixture fixture) : IClassFix
     [Fact]
     public async Task A_superseded_session_leaving_does_not_remove_the_user_who_reconnected()
     {
-        var userId = Guid.NewGuid();
-        var uri = new Uri(Host.WebSocket + $"?space=app-resume&userId={userId}");
+        // The same user, by its token (an id alone grants nothing): both sessions act as its participant.
+        var me = await Identity.CreateAsync(Host.Http);
+        var uri = me.WithToken(new Uri(Host.WebSocket + $"?space=app-resume&userId={me.UserId}"));
         var old = await WsClient.ConnectAsync(uri);
-        await old.WaitForTypeAsync("connection_established");
+        var userId = (await old.WaitForTypeAsync("connection_established")).Json.GetProperty("userId").GetGuid();
         await old.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.4, x = 3.0, y = 3.0 });
         await old.WaitForAsync(m => m.Type == "resonance_update" && m.Json.GetProperty("activeNodes").GetInt32() == 1);
 

@@ -121,6 +121,58 @@ public sealed class FieldFrameTests(GatewayFixture fixture) : IClassFixture<Gate
         }
     }
 
+    [Fact]
+    public async Task Soft_saturation_frames_and_statistics_use_one_minus_exp_of_the_sum()
+    {
+        var space = "frames-soft";
+        var (geometry, nodeSum, clients) = await Populate(space, new SpaceConfig { Background = "classic", Saturation = "soft" });
+        try
+        {
+            // A bad saturation is refused with a clear error and changes nothing.
+            var grain = Host.Grains.GetGrain<ISpaceGrain>(space);
+            var before = await grain.GetConfig();
+            var refused = await Assert.ThrowsAsync<ArgumentException>(() => grain.Configure(before with { Saturation = "hard" }));
+            Assert.Contains("Unknown saturation 'hard' (known: clamp, soft)", refused.Message);
+            Assert.Equal(before, await grain.GetConfig());
+
+            Assert.Equal(FieldSaturation.Soft, geometry.Saturation);
+            var watcher = clients[0];
+            await using (var late = await WsClient.ConnectAsync(new Uri(Host.WebSocket + $"?space={space}")))
+            {
+                var config = (await late.WaitForTypeAsync("connection_established")).Json.GetProperty("config");
+                Assert.Equal("soft", config.GetProperty("saturation").GetString());
+                Assert.True(config.GetProperty("clamp").GetBoolean());
+            }
+            await watcher.SendAsync(new { type = "subscribe_field", width = 30, height = 30, rate = 30, format = "json" });
+            double expectedG = People.Average(p => p.A);
+            var frame = await Cluster.Eventually.Until(async () => await NextJsonFrame(watcher), f =>
+            {
+                if (Math.Abs(f.GetProperty("globalResonance").GetDouble() - expectedG) > 1e-12) return false;
+                var values = f.GetProperty("values").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+                var raw = ReferenceField.Compose(geometry.Grid, nodeSum,
+                    new Composition(geometry.Config.Beta, expectedG, f.GetProperty("t").GetDouble(), geometry.Background, FieldSaturation.None));
+                return values.Length == raw.Length && values.Select((v, k) => Math.Abs(v - (1 - Math.Exp(-Math.Max(raw[k], 0))))).Max() <= 1e-9;
+            }, what: "a soft frame equal to 1 - e^(-x) of the reference sum");
+
+            // The statistics are of the same saturated field: the REST stats' max is the soft field's max, below 1.
+            using var http = new HttpClient { BaseAddress = Host.Http };
+            var stats = await Cluster.Eventually.Until(
+                async () => JsonDocument.Parse(await http.GetStringAsync($"/api/spaces/{space}/stats")).RootElement.GetProperty("field"),
+                f => f.GetProperty("max").GetDouble() > 0, what: "stats of the populated space");
+            Assert.Equal("soft", stats.GetProperty("saturation").GetString());
+            var raw0 = ReferenceField.Compose(geometry.Grid, nodeSum, new Composition(geometry.Config.Beta, expectedG, 0, [], FieldSaturation.None));
+            double softMaxBound = 1 - Math.Exp(-(raw0.Max() + 0.1)); // the classic background adds at most 0.1
+            double max = stats.GetProperty("max").GetDouble();
+            Assert.InRange(max, 0, softMaxBound);
+            Assert.True(max < 1, $"soft field max {max}");
+            Assert.True(frame.GetProperty("values").EnumerateArray().All(v => v.GetDouble() is >= 0 and < 1));
+        }
+        finally
+        {
+            foreach (var c in clients) await c.DisposeAsync();
+        }
+    }
+
     private static double Bilinear(double[] grid, int cols, int rows, double x, double y)
     {
         int i0 = Math.Min((int)Math.Floor(x), cols - 1), j0 = Math.Min((int)Math.Floor(y), rows - 1);

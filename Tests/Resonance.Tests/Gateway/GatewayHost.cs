@@ -67,6 +67,8 @@ public sealed class GatewayHost : IAsyncDisposable
             ["Resonance:Storage:Postgres"] = "",
             ["Resonance:Storage:Sqlite"] = "",
             ["Resonance:Cluster:Redis"] = "",
+            // Tests open many clients from 127.0.0.1; the per-address cap has its own test.
+            ["Resonance:Gateway:MaxConnectionsPerAddress"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Orleans"] = "Error",
         };

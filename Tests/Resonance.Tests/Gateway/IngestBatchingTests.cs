@@ -109,7 +109,9 @@ public sealed class IngestBatchingTests(ManualFlushGatewayFixture fixture) : ICl
     public async Task A_superseded_sessions_leave_in_the_same_batch_does_not_remove_the_reconnected_participant()
     {
         const string space = "reconnect-batch";
-        var first = await WsClient.ConnectAsync(new Uri(Host.WebSocket + $"?space={space}"));
+        // Reconnecting as the same user takes that user's token (an id alone is refused).
+        var me = await Identity.CreateAsync(Host.Http);
+        var first = await WsClient.ConnectAsync(me.WithToken(new Uri(Host.WebSocket + $"?space={space}")));
         var id = await JoinedAsync(first);
         await first.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.3, x = 4.0, y = 4.0 });
         await SyncAsync(first);
@@ -117,7 +119,7 @@ public sealed class IngestBatchingTests(ManualFlushGatewayFixture fixture) : ICl
         await LiveAsync(hub, id);
 
         // The same user reconnects; its new session's first update waits unsent while the old session ends.
-        await using var second = await WsClient.ConnectAsync(new Uri(Host.WebSocket + $"?space={space}&userId={id}"));
+        await using var second = await WsClient.ConnectAsync(me.WithToken(new Uri(Host.WebSocket + $"?space={space}&userId={me.UserId}")));
         await JoinedAsync(second);
         await second.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.7, x = 4.0, y = 4.0 });
         await SyncAsync(second);

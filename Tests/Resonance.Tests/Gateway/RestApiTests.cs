@@ -103,6 +103,8 @@ public sealed class RestApiTests(GatewayFixture fixture) : IClassFixture<Gateway
     [Fact]
     public async Task Posted_event_batches_are_stored_after_commit_with_per_item_errors()
     {
+        // A REST write needs a token (its subject is the author).
+        using var writer = await Identity.ClientAsync(Host.Http);
         var batch = """
             [
               {"eventType":"insight","data":{"a":1},"x":1.5,"y":2.5,"space":"rest-events"},
@@ -113,7 +115,7 @@ public sealed class RestApiTests(GatewayFixture fixture) : IClassFixture<Gateway
               42
             ]
             """;
-        var response = await Http.PostAsync("/api/events", new StringContent(batch, Encoding.UTF8, "application/json"));
+        var response = await writer.PostAsync("/api/events", new StringContent(batch, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(2, body.GetProperty("accepted").GetInt32());
@@ -129,12 +131,12 @@ public sealed class RestApiTests(GatewayFixture fixture) : IClassFixture<Gateway
 
         // Retrying with the same event ids is idempotent.
         var retry = $$"""[{"eventId":"{{ids.First()}}","eventType":"insight","data":{"a":1},"space":"rest-events"}]""";
-        Assert.Equal(HttpStatusCode.OK, (await Http.PostAsync("/api/events", new StringContent(retry, Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await writer.PostAsync("/api/events", new StringContent(retry, Encoding.UTF8, "application/json"))).StatusCode);
         history = JsonDocument.Parse(await Http.GetStringAsync("/api/spaces/rest-events/events")).RootElement;
         Assert.Equal(2, history.GetProperty("count").GetInt32());
 
-        Assert.Equal(HttpStatusCode.BadRequest, (await Http.PostAsync("/api/events", new StringContent("{\"x\":", Encoding.UTF8, "application/json"))).StatusCode);
-        Assert.Equal(HttpStatusCode.BadRequest, (await Http.PostAsync("/api/events", new StringContent("{\"events\":3}", Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await writer.PostAsync("/api/events", new StringContent("{\"x\":", Encoding.UTF8, "application/json"))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await writer.PostAsync("/api/events", new StringContent("{\"events\":3}", Encoding.UTF8, "application/json"))).StatusCode);
     }
 
     [Fact]

@@ -24,9 +24,10 @@ public sealed class WsClient : IAsyncDisposable
     public WebSocketState State => _socket.State;
     public bool Closed { get; private set; }
 
-    public static async Task<WsClient> ConnectAsync(Uri uri, bool receive = true)
+    public static async Task<WsClient> ConnectAsync(Uri uri, bool receive = true, Action<ClientWebSocketOptions>? configure = null)
     {
         var client = new WsClient();
+        configure?.Invoke(client._socket.Options);
         await client._socket.ConnectAsync(uri, CancellationToken.None);
         if (receive) client._receiving = Task.Run(client.ReceiveLoop);
         return client;

@@ -15,6 +15,8 @@ public sealed class GatewayProcess : IAsyncDisposable
     public Uri Http { get; }
     /// <summary>The co-hosted silo's client port (an Orleans client of the test can join there).</summary>
     public int SiloGatewayPort { get; }
+
+    public int ProcessId => _process.Id;
     public Uri WebSocket => new($"ws://{Http.Authority}/api/harmonic-ws");
 
     private GatewayProcess(Process process, Uri http, int siloGatewayPort)

@@ -11,6 +11,8 @@ public sealed class SiloProcess : IAsyncDisposable
 
     public int SiloPort { get; }
     public int GatewayPort { get; }
+
+    public int ProcessId => _process.Id;
     public Uri Http { get; }
 
     private SiloProcess(Process process, int siloPort, int gatewayPort, Uri http)
