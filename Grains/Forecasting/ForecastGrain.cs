@@ -13,6 +13,12 @@ namespace Resonance.Grains.Forecasting;
 /// </summary>
 public sealed partial class ForecastGrain(IOptions<ForecastOptions> options, ILogger<ForecastGrain> logger) : Grain, IForecastGrain
 {
+    /// <summary>
+    /// One training at a time per silo process: many asked-for spaces retraining in the same minute queue up instead of
+    /// taking every core from the field's hot paths.
+    /// </summary>
+    private static readonly SemaphoreSlim TrainingSlot = new(1, 1);
+
     private SpaceForecaster? _model;
     private Task<SpaceForecaster?>? _training;
     private IGrainTimer? _timer;
@@ -85,7 +91,18 @@ public sealed partial class ForecastGrain(IOptions<ForecastOptions> options, ILo
         {
             _lastHistoryCount = history.Length;
             var options = Options;
-            _training = Task.Run(() => SpaceForecaster.Train(history, options, DateTime.UtcNow));
+            _training = Task.Run(async () =>
+            {
+                await TrainingSlot.WaitAsync();
+                try
+                {
+                    return SpaceForecaster.Train(history, options, DateTime.UtcNow);
+                }
+                finally
+                {
+                    TrainingSlot.Release();
+                }
+            });
         }
         var training = _training;
         try

@@ -83,8 +83,9 @@ public static class RestGen
                 (1, Gen.Const(c)),
                 (1, Gen.OneOf("\"UPPER\"", "\"\"", "12", "\"a/b\"", "\"" + new string('s', 65) + "\"").Select(space => new MessageCase("bad space",
                     Encoding.UTF8.GetBytes(MessageGen.Render([.. fields, ("space", space)])), [ErrorCodes.InvalidValue, ErrorCodes.InvalidType, ErrorCodes.StringTooLong], null))),
-                (1, Gen.OneOf("\"not-a-guid\"", "5", "\"00000000-0000-0000-0000-000000000000\"").Select(user => new MessageCase("bad userId",
-                    Encoding.UTF8.GetBytes(MessageGen.Render([.. fields, ("userId", user)])), [ErrorCodes.InvalidValue, ErrorCodes.InvalidType], null))))));
+                // A "userId" in the body is ignored (the author is the token's subject), whatever it holds.
+                (1, Gen.OneOf("\"not-a-guid\"", "5", "\"00000000-0000-0000-0000-000000000000\"").Select(user => new MessageCase("ignored userId",
+                    Encoding.UTF8.GetBytes(MessageGen.Render([.. fields.Where(p => p.Name != "type"), ("userId", user)])), null, MessageTypes.ConsciousnessEvent))))));
 
     /// <summary>A batch of items (each with its own expectation), or a body that is no batch at all.</summary>
     public static readonly Gen<RestCase> PostEvents = Gen.Frequency(

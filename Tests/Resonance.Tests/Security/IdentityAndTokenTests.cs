@@ -149,7 +149,8 @@ public sealed class IdentityAndTokenTests(SecurityFixture fixture) : IClassFixtu
         // The session that did not renew is closed with the documented code once its token expired.
         await lapsing.WaitClosedAsync(TimeSpan.FromSeconds(30));
         Assert.Equal((WebSocketCloseStatus)4401, lapsing.CloseStatus);
-        Assert.True(DateTime.UtcNow >= shortExpiry);
+        // Not before the token's own expiry (a JWT's exp is whole seconds: the minted time, truncated).
+        Assert.True(DateTimeOffset.UtcNow.ToUnixTimeSeconds() >= new DateTimeOffset(shortExpiry).ToUnixTimeSeconds());
         // The renewed one is still served after that moment.
         await renewed.SendAsync(new { type = "heartbeat" });
         await renewed.WaitForTypeAsync("heartbeat_ack");
