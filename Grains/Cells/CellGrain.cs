@@ -119,7 +119,8 @@ public sealed partial class CellGrain(
                     _contributions[change.NodeId] = next;
                     _tombstones.Remove(change.NodeId);
                     tileChanged = true;
-                    if (change.Kind == NodeKind.Memory)
+                    // A memory node that re-announces what is stored (it does on activation) costs no write.
+                    if (change.Kind == NodeKind.Memory && !(state.State.Memory.TryGetValue(change.NodeId, out var stored) && stored == change))
                     {
                         state.State.Memory[change.NodeId] = change;
                         memoryChanged = true;
