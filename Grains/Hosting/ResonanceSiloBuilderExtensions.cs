@@ -3,7 +3,9 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Resonance.Grains.Hosting.Storage;
+using Resonance.Grains.Privacy;
 using Resonance.Grains.Routing;
 using Resonance.Grains.Spaces;
 
@@ -24,6 +26,9 @@ public static class ResonanceSiloBuilderExtensions
             .ValidateOnStart();
         builder.Services.AddSingleton<CellChangeRouter>();
         builder.Services.AddSingleton<SpaceDirectory>();
+        // Data keys for memory content; the event store replaces these with its database's (AddResonanceEvents).
+        builder.Services.TryAddSingleton(sp => new SubjectKeys(MemorySubjectKeyStore.Shared, MasterKeyRing.Ephemeral, new PrivacyOptions(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SubjectKeys>>()));
         return builder;
     }
 

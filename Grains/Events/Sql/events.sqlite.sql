@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS consciousness_events (
     space      TEXT NOT NULL,
     user_id    TEXT NOT NULL,
     event_type TEXT NOT NULL,
-    data       TEXT NOT NULL,
+    data       BLOB NOT NULL,   -- sealed: AES-GCM under the subject's data key (Privacy/)
     x          REAL,
     y          REAL,
     resonance  REAL,
@@ -12,3 +12,4 @@ CREATE TABLE IF NOT EXISTS consciousness_events (
 );
 CREATE INDEX IF NOT EXISTS consciousness_events_space_ts ON consciousness_events (space, ts_ms);
 CREATE INDEX IF NOT EXISTS consciousness_events_ts ON consciousness_events (ts_ms);
+CREATE INDEX IF NOT EXISTS consciousness_events_user_ts ON consciousness_events (user_id, ts_ms);
