@@ -143,10 +143,34 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         if (_relay.IsEmpty) return;
         var batch = new List<SpaceEvent>();
         while (batch.Count < 1024 && _relay.TryDequeue(out var e)) batch.Add(e);
-        _ = _grains.GetGrain<ISpaceGrain>(Space).Relay([.. batch]).ContinueWith(
+        // Chained, so a batch waiting for a preference never lets a later one overtake it.
+        _relayTail = RelayCollectiveAsync(_relayTail, batch);
+        _ = _relayTail.ContinueWith(
             t => LogRelayFailed(Space, batch.Count, t.Exception!.GetBaseException()),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
+
+    private Task _relayTail = Task.CompletedTask;
+
+    /// <summary>Relays the events of subjects in the collective; an opted-out subject's events are stored only.</summary>
+    private async Task RelayCollectiveAsync(Task previous, List<SpaceEvent> batch)
+    {
+        try
+        {
+            await previous;
+        }
+        catch (Exception)
+        {
+            // Reported by its own continuation.
+        }
+        var relayed = new List<SpaceEvent>(batch.Count);
+        foreach (var e in batch)
+            if (await Collective.IsCollectiveAsync(e.UserId)) relayed.Add(e);
+        if (relayed.Count > 0) await _grains.GetGrain<ISpaceGrain>(Space).Relay([.. relayed]);
+    }
+
+    /// <summary>Set by the registry (one per process).</summary>
+    public Events.CollectiveSubjects Collective { get; init; } = null!;
 
     // ---------------------------------------------------------------------------------------------------------------
     // Observer callbacks
