@@ -19,9 +19,9 @@ public sealed class EventDialect
     public required string[] Scripts { get; init; }
 
     /// <summary>
-    /// Inserts one event unless its id is stored or its subject has no live data key (@id @user @space @type @data @x @y
-    /// @r @ts; @data is sealed). The key check in the statement itself means a silo whose cache still holds a key that
-    /// another silo shredded cannot store a payload under it.
+    /// Inserts one event unless its id is stored (@id @user @space @type @data @x @y @r @ts; @data is sealed). On
+    /// PostgreSQL, shared by silos, also unless its subject has no live data key: checked in the statement itself, so a
+    /// silo whose cache still holds a key that another silo shredded cannot store a payload under it.
     /// </summary>
     public required string Insert { get; init; }
 
@@ -171,10 +171,12 @@ public sealed class EventDialect
     {
         Kind = StorageDialect.Sqlite,
         Scripts = [SqlScripts.Load("events.sqlite.sql"), RollupSql.Load("rollups.sqlite.sql"), SqlSubjectKeyStore.Schema(StorageDialect.Sqlite)],
+        // One process owns the file, so its key cache is the truth: erasure evicts the key before it returns, and a batch
+        // sealed just before that holds payloads no key opens. No per-row key check (it halved ingest), and no index by
+        // subject (an export scans the file: the embedded default is small).
         Insert = """
             INSERT OR IGNORE INTO consciousness_events (event_id, space, user_id, event_type, data, x, y, resonance, ts_ms)
-            SELECT @id, @space, @user, @type, @data, @x, @y, @r, @ts
-            WHERE EXISTS (SELECT 1 FROM resonance_subject_keys WHERE subject = @user AND wrapped_key IS NOT NULL)
+            VALUES (@id, @space, @user, @type, @data, @x, @y, @r, @ts)
             """,
         Query = """
             SELECT event_id, user_id, event_type, data, x, y, resonance, ts_ms, k.master_key_id, k.wrapped_key

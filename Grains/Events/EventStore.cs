@@ -98,20 +98,30 @@ public sealed partial class EventStore : IEventStore, IRollupStore, IAsyncDispos
         var subjects = new HashSet<Guid>();
         foreach (var r in batch) subjects.Add(r.Event.UserId);
         var keys = await Keys.GetOrCreateAsync(subjects, cancellationToken);
-        var sealedData = new byte[batch.Count][];
+        var sealedData = new byte[]?[batch.Count];
         int erased = 0;
         for (int k = 0; k < batch.Count; k++)
         {
             var e = batch[k].Event;
             if (keys.TryGetValue(e.UserId, out var key)) sealedData[k] = key.Seal(e.EventId, e.DataJson);
-            else
-            {
-                // An erased subject's event is not stored (the statement would skip it too); it is told to nobody.
-                sealedData[k] = [];
-                erased++;
-            }
+            else erased++;
         }
-        if (erased > 0) LogErasedSkipped(erased);
+        if (erased > 0)
+        {
+            // An erased subject's event is not stored (on PostgreSQL the statement would skip it too).
+            LogErasedSkipped(erased);
+            var kept = new List<EventRecord>(batch.Count - erased);
+            var keptData = new List<byte[]>(batch.Count - erased);
+            for (int k = 0; k < batch.Count; k++)
+                if (sealedData[k] is { } d)
+                {
+                    kept.Add(batch[k]);
+                    keptData.Add(d);
+                }
+            if (kept.Count == 0) return;
+            batch = kept;
+            sealedData = [.. keptData];
+        }
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (_sql.InsertBatch is { } bulk)
@@ -130,7 +140,7 @@ public sealed partial class EventStore : IEventStore, IRollupStore, IAsyncDispos
             for (int k = 0; k < n; k++)
             {
                 var e = batch[k].Event;
-                (ids[k], users[k], spaces[k], types[k], datas[k]) = (e.EventId, e.UserId, batch[k].Space, e.EventType, sealedData[k]);
+                (ids[k], users[k], spaces[k], types[k], datas[k]) = (e.EventId, e.UserId, batch[k].Space, e.EventType, sealedData[k]!);
                 (xs[k], ys[k], rs[k], tss[k]) = (e.X, e.Y, e.Resonance, (DateTime)_sql.Time(e.TimestampUtc));
             }
             EventDialect.Add(command, "ids", ids);
@@ -150,7 +160,7 @@ public sealed partial class EventStore : IEventStore, IRollupStore, IAsyncDispos
             for (int k = 0; k < batch.Count; k++)
             {
                 command.Parameters.Clear();
-                BindEvent(command, batch[k], sealedData[k]);
+                BindEvent(command, batch[k], sealedData[k]!);
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
         }

@@ -12,4 +12,3 @@ CREATE TABLE IF NOT EXISTS consciousness_events (
 );
 CREATE INDEX IF NOT EXISTS consciousness_events_space_ts ON consciousness_events (space, ts_ms);
 CREATE INDEX IF NOT EXISTS consciousness_events_ts ON consciousness_events (ts_ms);
-CREATE INDEX IF NOT EXISTS consciousness_events_user_ts ON consciousness_events (user_id, ts_ms);

@@ -12,6 +12,7 @@ public sealed class ContainerCluster : IAsyncDisposable
     public const string SiloDeployment = "resonance-silo", SiloContainer = "silo";
     public const string GatewayDeployment = "resonance-gateway", GatewayContainer = "gateway";
     public const string ConnectionsSecret = "resonance-connections";
+    public const string PrivacySecret = "resonance-privacy";
 
     private readonly Docker.Images _images;
     private readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> _secrets;
@@ -50,6 +51,8 @@ public sealed class ContainerCluster : IAsyncDisposable
                 ["Resonance__Storage__Postgres"] = postgres,
                 ["Resonance__Cluster__Redis"] = redis,
             },
+            // Every silo container must share the master key (each has its own file system).
+            [PrivacySecret] = new Dictionary<string, string> { ["master-key-k1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) },
         };
         _testOverrides = testOverrides;
     }

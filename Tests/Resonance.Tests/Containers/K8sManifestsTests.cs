@@ -13,6 +13,7 @@ public sealed class K8sManifestsTests
                 ["Resonance__Storage__Postgres"] = "Host=127.0.0.1;Port=1",
                 ["Resonance__Cluster__Redis"] = "127.0.0.1:2",
             },
+            [ContainerCluster.PrivacySecret] = new Dictionary<string, string> { ["master-key-k1"] = "a2V5" },
         };
 
     [Fact]
@@ -27,6 +28,7 @@ public sealed class K8sManifestsTests
         Assert.Equal("127.0.0.1", silo["Resonance__Silo__AdvertisedIp"]);
         Assert.Equal("Host=127.0.0.1;Port=1", silo["Resonance__Storage__Postgres"]);
         Assert.Equal("127.0.0.1:2", silo["Resonance__Cluster__Redis"]);
+        Assert.Equal(("k1", "a2V5"), (silo["Resonance__Privacy__ActiveMasterKey"], silo["Resonance__Privacy__MasterKeys__k1"]));
         Assert.Equal("client", gateway["Resonance__Gateway__Mode"]);
         Assert.Equal("127.0.0.1:2", gateway["Resonance__Cluster__Redis"]);
     }
