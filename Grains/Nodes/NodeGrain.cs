@@ -100,8 +100,7 @@ public sealed class NodeGrain(
         };
         state.State.Snapshot = next;
         if (update.Session is { } session) _session = session;
-        _collective ??= await GrainFactory.GetGrain<ISubjectGrain>(next.Id).IsCollective();
-        if (_collective.Value) Route(geometry, samePlace ? previous : null, next);
+        if (await IsCollectiveAsync(next.Id)) Route(geometry, samePlace ? previous : null, next);
         WatchStaleness();
     }
 
@@ -126,6 +125,25 @@ public sealed class NodeGrain(
     }
 
     private bool Solo => _collective == false;
+
+    /// <summary>
+    /// The subject's preference, asked once per activation. When its grain cannot be read (its storage is down) the
+    /// participant streams as before and asks again with its next update, so an outage of the database never stops the
+    /// field.
+    /// </summary>
+    private async ValueTask<bool> IsCollectiveAsync(Guid subject)
+    {
+        if (_collective is { } known) return known;
+        try
+        {
+            _collective = await GrainFactory.GetGrain<ISubjectGrain>(subject).IsCollective();
+            return _collective.Value;
+        }
+        catch (Exception e) when (e is not ArgumentException)
+        {
+            return true;
+        }
+    }
 
     private IDisposable? _staleWatch;
     private Guid? _session;
