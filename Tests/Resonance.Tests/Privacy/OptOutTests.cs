@@ -28,7 +28,9 @@ public sealed class OptOutTests
 
         // B alone is the reference: one participant, G = its amplitude, R = 1, its own footprint only.
         await b.SendAsync(new { type = "harmonic_stream", frequency = 7.83, amplitude = 0.4, phase = 1.0, x = 12.0, y = 15.0 });
-        var alone = await Eventually.Until(() => grains.GetGrain<ISpaceGrain>(Space).GetLatestTick(), t => t.ActiveNodes == 1, what: "B counted");
+        var counted = await Eventually.Until(() => grains.GetGrain<ISpaceGrain>(Space).GetLatestTick(), t => t.ActiveNodes == 1, what: "B counted");
+        // Every cell B's footprint reaches has reported by then (neighbour tiles may lag its home cell by a tick).
+        var alone = await Eventually.Until(() => grains.GetGrain<ISpaceGrain>(Space).GetLatestTick(), t => t.Seq >= counted.Seq + 5, what: "B settled");
 
         // A streams (stronger, other phase, next to B) and asks to pair; B asks too.
         for (int k = 0; k < 5; k++)
