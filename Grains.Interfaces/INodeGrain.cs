@@ -37,6 +37,18 @@ public interface INodeGrain : IGrainWithGuidKey
     Task<NodeSnapshot?> GetSnapshot();
 
     /// <summary>
+    /// Erasure of the node (its subject's <see cref="ISubjectGrain.Erase"/>): it leaves the field, its pairs break, and a
+    /// memory node's stored state is deleted. Does not call back into the subject.
+    /// </summary>
+    Task Erase();
+
+    /// <summary>
+    /// The subject's <see cref="SubjectPreferences.Collective"/> changed: a participant that opts out leaves the cells
+    /// (the field's node sum, resonance, coherence, pairs) and its pairs break; opting in again rejoins them.
+    /// </summary>
+    Task SetCollective(bool collective);
+
+    /// <summary>
     /// This (live participant) asks to entangle with <paramref name="target"/>. The pair forms when the target has asked
     /// for this node too (consent on both sides); otherwise the target's client is told of the request.
     /// Returns the resulting state. Throws KeyNotFoundException when the target is not a live participant of the same space.

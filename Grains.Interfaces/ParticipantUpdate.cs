@@ -18,4 +18,10 @@ public sealed record ParticipantUpdate
     [Id(8)] public double? Timestamp { get; init; }
     /// <summary>The gateway session streaming this participant (so a superseded session's leave cannot remove it).</summary>
     [Id(9)] public Guid? Session { get; init; }
+    /// <summary>
+    /// The authenticated subject behind this participant (whose node id is the subject's pseudonym in the space), so the
+    /// node can follow the subject's preferences and the subject can find, export and erase it. Null for an anonymous
+    /// session: a fresh identity each time, with no preferences to follow.
+    /// </summary>
+    [Id(10)] public Guid? Subject { get; init; }
 }

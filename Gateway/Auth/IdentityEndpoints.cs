@@ -31,6 +31,8 @@ public static partial class IdentityEndpoints
         var (refresh, hash) = RefreshTokens.New(family);
         try
         {
+            // Listed first, so a family erasure must revoke is never unlisted.
+            await grains.GetGrain<ISubjectGrain>(subject).AddTokenFamily(family);
             await grains.GetGrain<IRefreshTokenFamilyGrain>(family).Start(subject, hash, DateTime.UtcNow + options.Value.RefreshTokenLifetime);
         }
         catch (Exception e)

@@ -152,6 +152,7 @@ public static partial class GatewayApp
         WebSocketEndpoint.Map(app);
         RestEndpoints.Map(app);
         IdentityEndpoints.Map(app);
+        MeEndpoints.Map(app);
         // Ready: the cluster answers a grain call, and the gateway is not draining.
         app.MapGet("/healthz", async (IGrainFactory grains, GatewayDrain drain, CancellationToken ct) =>
         {

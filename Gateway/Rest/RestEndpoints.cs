@@ -84,7 +84,7 @@ public static partial class RestEndpoints
                 {
                     return Error(503, ErrorCodes.Unavailable, "The events could not be stored; retry (event ids make retries idempotent).");
                 }
-                foreach (var (record, hub) in accepted) hub.Relay(record.Event with { UserId = pseudonyms.Of(record.Space, subject) });
+                foreach (var (record, hub) in accepted) hub.Relay(record.Event with { UserId = pseudonyms.Of(record.Space, subject) }, subject);
             }
             return Results.Json(new { accepted = accepted.Count, rejected = count - accepted.Count, results },
                 statusCode: accepted.Count == 0 && count > 0 ? 400 : 200);

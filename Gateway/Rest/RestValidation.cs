@@ -225,4 +225,50 @@ public static class RestValidation
         if (nowUtc is { } now) e = e with { TimestampUtc = now };
         return new EventRecord(space, e);
     }
+
+    /// <summary>Preferences are a few bytes: anything larger is not a preferences document.</summary>
+    public const int MaxPreferencesBytes = 4096;
+
+    /// <summary>
+    /// The body of <c>PUT /api/me/preferences</c>: exactly <c>{"collective": true|false}</c>. A missing or non-boolean
+    /// <c>collective</c>, or any other field, is an error (a typo must not silently leave a preference as it was).
+    /// </summary>
+    public static RestError? Preferences(ReadOnlyMemory<byte> body, out SubjectPreferences preferences)
+    {
+        preferences = new SubjectPreferences();
+        if (body.Length > MaxPreferencesBytes) return new RestError(413, ErrorCodes.MessageTooLarge, $"Preferences are limited to {MaxPreferencesBytes} bytes.");
+        JsonDocument doc;
+        try
+        {
+            doc = ClientMessageParser.ParseDocument(body);
+        }
+        catch (ProtocolException e)
+        {
+            return new RestError(400, e.Code, e.Message);
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                return new RestError(400, ErrorCodes.InvalidType, "The body must be a JSON object: {\"collective\": true|false}.");
+            bool? collective = null;
+            foreach (var property in root.EnumerateObject())
+            {
+                if (property.Name != "collective")
+                    return new RestError(400, ErrorCodes.InvalidValue, $"Unknown preference '{Truncate(property.Name)}'; the only one is 'collective'.", property.Name.Length <= 64 ? property.Name : null);
+                collective = property.Value.ValueKind switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    _ => null,
+                };
+                if (collective is null) return new RestError(400, ErrorCodes.InvalidType, "'collective' must be true or false.", "collective");
+            }
+            if (collective is not { } c) return new RestError(400, ErrorCodes.MissingField, "'collective' is required.", "collective");
+            preferences = new SubjectPreferences { Collective = c };
+            return null;
+        }
+    }
+
+    private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "...";
 }

@@ -102,6 +102,9 @@ public sealed partial class ClientSession
 
     /// <summary>Close code for a session whose access token expired without an in-band <c>refresh</c> (private range 4000-4999).</summary>
     public const WebSocketCloseStatus TokenExpired = (WebSocketCloseStatus)4401;
+
+    /// <summary>Close code for a session whose identity was erased (<c>DELETE /api/me</c>): its tokens are void; get a new identity.</summary>
+    public const WebSocketCloseStatus IdentityErased = (WebSocketCloseStatus)4403;
     public string Space => _hub.Space;
     public FieldSubscription? Field => Volatile.Read(ref _field);
 
@@ -190,6 +193,7 @@ public sealed partial class ClientSession
         _counters.SessionOpened();
         Reply(ServerMessages.ConnectionEstablished(UserId, Authenticated ? Subject : null, Space, _hub.Geometry.Config, _hub.Latest), "connection_established");
         _greeted = true;
+        if (Authenticated) _ = JoinSubjectAsync();
         try
         {
             await ReceiveLoop();
@@ -500,7 +504,7 @@ public sealed partial class ClientSession
         {
             case HarmonicStreamMessage m:
             {
-                var update = m.Update with { Session = _sessionId };
+                var update = m.Update with { Session = _sessionId, Subject = Authenticated ? Subject : null };
                 if (!_joined && update.X is null && _initialPosition is { } p)
                     update = update with { X = p.X, Y = p.Y };
                 // Only the latest state matters: it waits in this session's slot for the space's next batch, so the
@@ -574,7 +578,7 @@ public sealed partial class ClientSession
                     throw new ProtocolException(ErrorCodes.Unavailable, "The event could not be stored; retry.");
                 }
                 if (m.AckId is { } ackId) Reply(ServerMessages.Ack(ackId, e.EventId), "ack");
-                _hub.Relay(e with { UserId = UserId });
+                _hub.Relay(e with { UserId = UserId }, Authenticated ? Subject : null);
                 return false;
             }
             case SubscribeFieldMessage m:
@@ -608,6 +612,31 @@ public sealed partial class ClientSession
         _hub.Batcher.FlushNow();
         await wait.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Tells the subject which node is its participant here (its pseudonym), so its preferences, export and erasure reach
+    /// it. Off the session's path and best-effort: the node reads the subject's preferences by itself on activation, and
+    /// a failure (the database is down) is retried by the next session in this space.
+    /// </summary>
+    private async Task JoinSubjectAsync()
+    {
+        try
+        {
+            await _grains.GetGrain<ISubjectGrain>(Subject).JoinParticipant(UserId, Space);
+        }
+        catch (InvalidOperationException)
+        {
+            // The subject is erased: its access token (short-lived, not yet expired) is void.
+            RequestClose(IdentityErased, "identity erased");
+        }
+        catch (Exception e)
+        {
+            LogJoinSubjectFailed(UserId, Space, e);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Session {UserId} in {Space}: its subject could not record the participant")]
+    private partial void LogJoinSubjectFailed(Guid userId, string space, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {UserId} in {Space} silent for {Seconds} s; closing")]
     private partial void LogIdle(Guid userId, string space, double seconds);

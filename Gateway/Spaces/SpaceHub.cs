@@ -48,7 +48,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     private long _mirrorVersion;
     private (long Mirror, long Seq) _composedAt = (-1, -1);
 
-    private readonly ConcurrentQueue<SpaceEvent> _relay = new();
+    private readonly ConcurrentQueue<(SpaceEvent Event, Guid? Subject)> _relay = new();
     private SpaceTick _latest;
     private long _lastTickAt = Environment.TickCount64;
 
@@ -106,6 +106,9 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         }
     }
 
+    /// <summary>The sessions acting as <paramref name="subject"/> (an erased identity's, to be closed).</summary>
+    public IEnumerable<ClientSession> SessionsOf(Guid subject) => _sessions.Snapshot().Where(s => s.Authenticated && s.Subject == subject);
+
     /// <summary>A REST request used this hub: it is kept a while even without sessions.</summary>
     public void MarkUsed() => Volatile.Write(ref _lastUsedMs, Environment.TickCount64);
 
@@ -135,18 +138,46 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         }
     }
 
-    /// <summary>Queues an event for relay; the queue goes to the space grain in one call per frame period.</summary>
-    public void Relay(SpaceEvent e) => _relay.Enqueue(e);
+    /// <summary>
+    /// Queues an event (carrying the sender's public id) for relay; the queue goes to the space grain in one call per
+    /// frame period. <paramref name="subject"/> is the authenticated sender, whose preferences decide whether it is
+    /// relayed; an anonymous sender (null) has none and is always relayed.
+    /// </summary>
+    public void Relay(SpaceEvent e, Guid? subject) => _relay.Enqueue((e, subject));
 
     private void FlushRelay()
     {
         if (_relay.IsEmpty) return;
-        var batch = new List<SpaceEvent>();
+        var batch = new List<(SpaceEvent Event, Guid? Subject)>();
         while (batch.Count < 1024 && _relay.TryDequeue(out var e)) batch.Add(e);
-        _ = _grains.GetGrain<ISpaceGrain>(Space).Relay([.. batch]).ContinueWith(
+        // Chained, so a batch waiting for a preference never lets a later one overtake it.
+        _relayTail = RelayCollectiveAsync(_relayTail, batch);
+        _ = _relayTail.ContinueWith(
             t => LogRelayFailed(Space, batch.Count, t.Exception!.GetBaseException()),
             CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
     }
+
+    private Task _relayTail = Task.CompletedTask;
+
+    /// <summary>Relays the events of subjects in the collective; an opted-out subject's events are stored only.</summary>
+    private async Task RelayCollectiveAsync(Task previous, List<(SpaceEvent Event, Guid? Subject)> batch)
+    {
+        try
+        {
+            await previous;
+        }
+        catch (Exception)
+        {
+            // Reported by its own continuation.
+        }
+        var relayed = new List<SpaceEvent>(batch.Count);
+        foreach (var (e, subject) in batch)
+            if (subject is not { } s || await Collective.IsCollectiveAsync(s)) relayed.Add(e);
+        if (relayed.Count > 0) await _grains.GetGrain<ISpaceGrain>(Space).Relay([.. relayed]);
+    }
+
+    /// <summary>Set by the registry (one per process).</summary>
+    public Events.CollectiveSubjects Collective { get; init; } = null!;
 
     // ---------------------------------------------------------------------------------------------------------------
     // Observer callbacks

@@ -15,6 +15,7 @@ public sealed partial class SpaceHubRegistry(IGrainFactory grains, IOptions<Gate
     ILoggerFactory loggers) : IAsyncDisposable
 {
     private readonly FanOut _fanOut = new(Environment.ProcessorCount);
+    private readonly Events.CollectiveSubjects _collective = new(grains);
 
     /// <summary>The pump's period: the fastest field-frame rate a client may ask for.</summary>
     private static readonly TimeSpan PumpPeriod = TimeSpan.FromMilliseconds(1000.0 / Protocol.ClientMessageParser.MaxFrameRate);
@@ -74,7 +75,10 @@ public sealed partial class SpaceHubRegistry(IGrainFactory grains, IOptions<Gate
         var grain = grains.GetGrain<ISpaceGrain>(space);
         var geometry = SpaceGeometry.Create(await grain.GetConfig());
         var latest = await grain.GetLatestTick();
-        var hub = new SpaceHub(space, geometry, latest, grains, options.Value, counters, _fanOut, loggers.CreateLogger<SpaceHub>());
+        var hub = new SpaceHub(space, geometry, latest, grains, options.Value, counters, _fanOut, loggers.CreateLogger<SpaceHub>())
+        {
+            Collective = _collective,
+        };
         try
         {
             await hub.SubscribeAsync();

@@ -1,6 +1,7 @@
 using System.Data;
 using System.Data.Common;
 using Resonance.Grains.Hosting.Storage;
+using Resonance.Grains.Privacy;
 using Resonance.Grains.Rollups;
 
 namespace Resonance.Grains.Events;
@@ -17,7 +18,11 @@ public sealed class EventDialect
     /// <summary>Schema scripts run in order at start (embedded <c>Sql/*.sql</c>); PostgreSQL's events table is chosen by layout.</summary>
     public required string[] Scripts { get; init; }
 
-    /// <summary>Inserts one event unless its id is stored (@id @user @space @type @data @x @y @r @ts).</summary>
+    /// <summary>
+    /// Inserts one event unless its id is stored (@id @user @space @type @data @x @y @r @ts; @data is sealed). On
+    /// PostgreSQL, shared by silos, also unless its subject has no live data key: checked in the statement itself, so a
+    /// silo whose cache still holds a key that another silo shredded cannot store a payload under it.
+    /// </summary>
     public required string Insert { get; init; }
 
     /// <summary>
@@ -32,8 +37,14 @@ public sealed class EventDialect
     /// </summary>
     public string? MarkMinute { get; init; }
 
-    /// <summary>History of a space in [@from, @to), oldest first, at most @limit: id, user, type, data, x, y, resonance, time.</summary>
+    /// <summary>
+    /// History of a space in [@from, @to), oldest first, at most @limit: id, user, type, sealed data, x, y, resonance,
+    /// time, and the subject's wrapped key (master key id, wrapped key). Events of erased subjects are left out.
+    /// </summary>
     public required string Query { get; init; }
+
+    /// <summary>A subject's own events (@user), oldest first, at most @limit: as <see cref="Query"/> plus the space last.</summary>
+    public required string QueryBySubject { get; init; }
 
     /// <summary>The proximity filter appended to <see cref="Query"/>'s WHERE clause (@x, @y, @r, inclusive).</summary>
     public required string Near { get; init; }
@@ -94,7 +105,7 @@ public sealed class EventDialect
     public static readonly EventDialect Postgres = new()
     {
         Kind = StorageDialect.Postgres,
-        Scripts = [RollupSql.Load("rollups.postgres.sql")],
+        Scripts = [RollupSql.Load("rollups.postgres.sql"), SqlSubjectKeyStore.Schema(StorageDialect.Postgres)],
         // The id registry decides which events are new: its key makes a concurrent writer of the same id wait and then
         // skip, and it catches a retry that was stamped again on receipt (the events' key holds the timestamp).
         Insert = """
@@ -104,9 +115,10 @@ public sealed class EventDialect
                 RETURNING id
             )
             INSERT INTO consciousness_events (id, user_id, space, event_type, event_data, position, resonance, "timestamp")
-            SELECT @id, @user, @space, @type, @data::jsonb,
+            SELECT @id, @user, @space, @type, @data,
                    CASE WHEN @x IS NULL OR @y IS NULL THEN NULL ELSE ST_MakePoint(@x, @y) END, @r, @ts
             FROM fresh
+            WHERE EXISTS (SELECT 1 FROM resonance_subject_keys k WHERE k.subject = @user AND k.wrapped_key IS NOT NULL)
             ON CONFLICT DO NOTHING
             """,
         // Duplicates inside a batch collapse to the earliest; sorting by id keeps the registry's lock order the same
@@ -114,9 +126,10 @@ public sealed class EventDialect
         // for the rollups in the same statement, so a commit and its mark are one.
         InsertBatch = """
             WITH batch AS (
-                SELECT DISTINCT ON (id) * FROM unnest(@ids::uuid[], @users::uuid[], @spaces::text[], @types::text[], @datas::text[],
+                SELECT DISTINCT ON (id) * FROM unnest(@ids::uuid[], @users::uuid[], @spaces::text[], @types::text[], @datas::bytea[],
                                                       @xs::float8[], @ys::float8[], @rs::float8[], @tss::timestamptz[])
                     AS b (id, user_id, space, event_type, event_data, x, y, resonance, ts)
+                WHERE EXISTS (SELECT 1 FROM resonance_subject_keys k WHERE k.subject = b.user_id AND k.wrapped_key IS NOT NULL)
                 ORDER BY id, ts
             ), fresh AS (
                 INSERT INTO consciousness_event_ids (id, "timestamp")
@@ -126,7 +139,7 @@ public sealed class EventDialect
             )
             , stored AS (
                 INSERT INTO consciousness_events (id, user_id, space, event_type, event_data, position, resonance, "timestamp")
-                SELECT b.id, b.user_id, b.space, b.event_type, b.event_data::jsonb,
+                SELECT b.id, b.user_id, b.space, b.event_type, b.event_data,
                        CASE WHEN b.x IS NULL OR b.y IS NULL THEN NULL ELSE ST_MakePoint(b.x, b.y) END, b.resonance, b.ts
                 FROM batch b JOIN fresh f ON f.id = b.id
                 ON CONFLICT DO NOTHING
@@ -136,9 +149,16 @@ public sealed class EventDialect
             SELECT DISTINCT space, date_trunc('minute', "timestamp" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' FROM stored
             """,
         Query = """
-            SELECT id, user_id, event_type, event_data::text, ST_X(position), ST_Y(position), resonance, "timestamp"
-            FROM consciousness_events
+            SELECT id, user_id, event_type, event_data, ST_X(position), ST_Y(position), resonance, "timestamp", k.master_key_id, k.wrapped_key
+            FROM consciousness_events JOIN resonance_subject_keys k ON k.subject = user_id AND k.wrapped_key IS NOT NULL
             WHERE space = @space AND "timestamp" >= @from AND "timestamp" < @to {near}
+            ORDER BY "timestamp", id
+            LIMIT @limit
+            """,
+        QueryBySubject = """
+            SELECT id, user_id, event_type, event_data, ST_X(position), ST_Y(position), resonance, "timestamp", k.master_key_id, k.wrapped_key, space
+            FROM consciousness_events JOIN resonance_subject_keys k ON k.subject = user_id AND k.wrapped_key IS NOT NULL
+            WHERE user_id = @user
             ORDER BY "timestamp", id
             LIMIT @limit
             """,
@@ -170,14 +190,23 @@ public sealed class EventDialect
     public static readonly EventDialect Sqlite = new()
     {
         Kind = StorageDialect.Sqlite,
-        Scripts = [SqlScripts.Load("events.sqlite.sql"), RollupSql.Load("rollups.sqlite.sql")],
+        Scripts = [SqlScripts.Load("events.sqlite.sql"), RollupSql.Load("rollups.sqlite.sql"), SqlSubjectKeyStore.Schema(StorageDialect.Sqlite)],
+        // One process owns the file, so its key cache is the truth: erasure evicts the key before it returns, and a batch
+        // sealed just before that holds payloads no key opens. No per-row key check (it halved ingest), and no index by
+        // subject (an export scans the file: the embedded default is small).
         Insert = """
             INSERT OR IGNORE INTO consciousness_events (event_id, space, user_id, event_type, data, x, y, resonance, ts_ms)
             VALUES (@id, @space, @user, @type, @data, @x, @y, @r, @ts)
             """,
         Query = """
-            SELECT event_id, user_id, event_type, data, x, y, resonance, ts_ms FROM consciousness_events
+            SELECT event_id, user_id, event_type, data, x, y, resonance, ts_ms, k.master_key_id, k.wrapped_key
+            FROM consciousness_events JOIN resonance_subject_keys k ON k.subject = user_id AND k.wrapped_key IS NOT NULL
             WHERE space = @space AND ts_ms >= @from AND ts_ms < @to {near} ORDER BY ts_ms, event_id LIMIT @limit
+            """,
+        QueryBySubject = """
+            SELECT event_id, user_id, event_type, data, x, y, resonance, ts_ms, k.master_key_id, k.wrapped_key, space
+            FROM consciousness_events JOIN resonance_subject_keys k ON k.subject = user_id AND k.wrapped_key IS NOT NULL
+            WHERE user_id = @user ORDER BY ts_ms, event_id LIMIT @limit
             """,
         // No spatial index here: the space/time index narrows first, then a squared-distance filter.
         Near = "AND x IS NOT NULL AND y IS NOT NULL AND (x - @x) * (x - @x) + (y - @y) * (y - @y) <= @r * @r",

@@ -3,6 +3,7 @@ using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Resonance.Grains.Hosting.Storage;
+using Resonance.Grains.Privacy;
 using Resonance.Grains.Rollups;
 
 namespace Resonance.Grains.Events;
@@ -15,30 +16,40 @@ namespace Resonance.Grains.Events;
 /// counterpart. A batch is one transaction (on PostgreSQL one statement over arrays); an event whose id is stored is
 /// skipped, so retries are harmless.
 /// </summary>
-public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
+public sealed partial class EventStore : IEventStore, IRollupStore, IAsyncDisposable
 {
     private readonly EventDialect _sql;
     private readonly DbDataSource _source;
     private readonly PostgresPartitions? _partitions;
     private readonly string? _sqlitePath;
+    private readonly ILogger _logger;
 
-    private EventStore(EventDialect sql, DbDataSource source, PostgresPartitions? partitions, string? sqlitePath)
+    private EventStore(EventDialect sql, DbDataSource source, PostgresPartitions? partitions, string? sqlitePath,
+        Func<ISubjectKeyStore, SubjectKeys> keys, ILogger logger)
     {
         _sql = sql;
         _source = source;
         _partitions = partitions;
         _sqlitePath = sqlitePath;
+        _logger = logger;
+        Keys = keys(new SqlSubjectKeyStore(sql.Kind, source));
     }
 
-    public static EventStore Postgres(string connectionString, int partitionDaysAhead, ILogger logger)
+    /// <summary>
+    /// The data keys that seal event payloads; their store shares this database (so an insert checks for a live key
+    /// in the same statement), and the memory nodes' content uses them too.
+    /// </summary>
+    public SubjectKeys Keys { get; }
+
+    public static EventStore Postgres(string connectionString, int partitionDaysAhead, Func<ISubjectKeyStore, SubjectKeys> keys, ILogger logger)
     {
         var source = NpgsqlDataSource.Create(connectionString);
-        return new EventStore(EventDialect.Postgres, source, new PostgresPartitions(source, partitionDaysAhead, logger), null);
+        return new EventStore(EventDialect.Postgres, source, new PostgresPartitions(source, partitionDaysAhead, logger), null, keys, logger);
     }
 
     /// <summary>One SQLite file (WAL, synchronous=FULL so a committed batch survives a crash).</summary>
-    public static EventStore Sqlite(string path) => new(EventDialect.Sqlite,
-        new SqliteDataSource(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString()), null, path);
+    public static EventStore Sqlite(string path, Func<ISubjectKeyStore, SubjectKeys> keys, ILogger logger) => new(EventDialect.Sqlite,
+        new SqliteDataSource(new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString()), null, path, keys, logger);
 
     /// <summary>PostgreSQL's partition layout (null on SQLite).</summary>
     public PartitionLayout? Layout => _partitions?.Layout;
@@ -59,6 +70,9 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
         foreach (var script in _sql.Scripts) await PostgresPartitions.Execute(connection, transaction, script, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (_partitions is not null) await _partitions.PrepareAheadAsync(DateTime.UtcNow, cancellationToken);
+        await Keys.InitializeAsync(cancellationToken);
+        // Payloads an earlier version stored in plaintext are sealed before anything reads or writes events.
+        await new EventPayloadMigration(_sql.Kind, _source, Keys, _logger).RunAsync(cancellationToken);
     }
 
     public async Task AppendAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
@@ -80,6 +94,34 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
 
     private async Task AppendBatchAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
     {
+        // Sealed before the connection opens: a new subject's key is stored (its own short transaction) first.
+        var subjects = new HashSet<Guid>();
+        foreach (var r in batch) subjects.Add(r.Event.UserId);
+        var keys = await Keys.GetOrCreateAsync(subjects, cancellationToken);
+        var sealedData = new byte[]?[batch.Count];
+        int erased = 0;
+        for (int k = 0; k < batch.Count; k++)
+        {
+            var e = batch[k].Event;
+            if (keys.TryGetValue(e.UserId, out var key)) sealedData[k] = key.Seal(e.EventId, e.DataJson);
+            else erased++;
+        }
+        if (erased > 0)
+        {
+            // An erased subject's event is not stored (on PostgreSQL the statement would skip it too).
+            LogErasedSkipped(erased);
+            var kept = new List<EventRecord>(batch.Count - erased);
+            var keptData = new List<byte[]>(batch.Count - erased);
+            for (int k = 0; k < batch.Count; k++)
+                if (sealedData[k] is { } d)
+                {
+                    kept.Add(batch[k]);
+                    keptData.Add(d);
+                }
+            if (kept.Count == 0) return;
+            batch = kept;
+            sealedData = [.. keptData];
+        }
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (_sql.InsertBatch is { } bulk)
@@ -90,7 +132,7 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
             var users = new Guid[n];
             var spaces = new string[n];
             var types = new string[n];
-            var datas = new string[n];
+            var datas = new byte[n][];
             var xs = new double?[n];
             var ys = new double?[n];
             var rs = new double?[n];
@@ -98,7 +140,7 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
             for (int k = 0; k < n; k++)
             {
                 var e = batch[k].Event;
-                (ids[k], users[k], spaces[k], types[k], datas[k]) = (e.EventId, e.UserId, batch[k].Space, e.EventType, e.DataJson);
+                (ids[k], users[k], spaces[k], types[k], datas[k]) = (e.EventId, e.UserId, batch[k].Space, e.EventType, sealedData[k]!);
                 (xs[k], ys[k], rs[k], tss[k]) = (e.X, e.Y, e.Resonance, (DateTime)_sql.Time(e.TimestampUtc));
             }
             EventDialect.Add(command, "ids", ids);
@@ -116,10 +158,11 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
         {
             await using var command = PostgresPartitions.Command(connection, transaction, _sql.Insert);
             var minutes = new HashSet<(string Space, DateTime Minute)>();
-            foreach (var record in batch)
+            for (int k = 0; k < batch.Count; k++)
             {
+                var record = batch[k];
                 command.Parameters.Clear();
-                BindEvent(command, record);
+                BindEvent(command, record, sealedData[k]!);
                 // Only events actually stored (not a resent id) make their minute's rollup out of date.
                 if (await command.ExecuteNonQueryAsync(cancellationToken) > 0)
                     minutes.Add((record.Space, Minutes.Floor(AsUtc(record.Event.TimestampUtc))));
@@ -142,14 +185,14 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
     // As EventDialect.Time reads an instant: an unspecified kind is UTC.
     private static DateTime AsUtc(DateTime t) => t.Kind == DateTimeKind.Local ? t.ToUniversalTime() : t;
 
-    private void BindEvent(DbCommand command, EventRecord record)
+    private void BindEvent(DbCommand command, EventRecord record, byte[] sealedData)
     {
         var e = record.Event;
         EventDialect.Add(command, "id", _sql.Id(e.EventId));
         EventDialect.Add(command, "user", _sql.Id(e.UserId));
         EventDialect.Add(command, "space", record.Space);
         EventDialect.Add(command, "type", e.EventType);
-        EventDialect.Add(command, "data", e.DataJson);
+        EventDialect.Add(command, "data", sealedData);
         // Typed even when null: PostgreSQL must know a parameter's type to test it for NULL.
         EventDialect.Add(command, "x", e.X, DbType.Double);
         EventDialect.Add(command, "y", e.Y, DbType.Double);
@@ -171,16 +214,36 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
             EventDialect.Add(command, "y", n.Y);
             EventDialect.Add(command, "r", n.Radius);
         }
+        return await ReadEventsAsync(command, _ => query.Space, cancellationToken);
+    }
+
+    /// <summary>Every stored event of <paramref name="subject"/> (any space), oldest first, payloads opened; none once erased.</summary>
+    public async Task<IReadOnlyList<EventRecord>> QueryBySubjectAsync(Guid subject, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _source.OpenConnectionAsync(cancellationToken);
+        await using var command = PostgresPartitions.Command(connection, null, _sql.QueryBySubject);
+        EventDialect.Add(command, "user", _sql.Id(subject));
+        EventDialect.Add(command, "limit", limit);
+        return await ReadEventsAsync(command, reader => reader.GetString(10), cancellationToken);
+    }
+
+    /// <summary>Rows of <see cref="EventDialect.Query"/>'s shape, each payload opened with the key read along with it.</summary>
+    private async Task<List<EventRecord>> ReadEventsAsync(DbCommand command, Func<DbDataReader, string> space, CancellationToken cancellationToken)
+    {
         var result = new List<EventRecord>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            result.Add(new EventRecord(query.Space, new SpaceEvent
+            var id = EventDialect.ReadId(reader, 0);
+            var user = EventDialect.ReadId(reader, 1);
+            var key = Keys.FromStored(user, new StoredKey(reader.GetString(8), (byte[])reader.GetValue(9)));
+            if (key is null) continue;
+            result.Add(new EventRecord(space(reader), new SpaceEvent
             {
-                EventId = EventDialect.ReadId(reader, 0),
-                UserId = EventDialect.ReadId(reader, 1),
+                EventId = id,
+                UserId = user,
                 EventType = reader.GetString(2),
-                DataJson = reader.GetString(3),
+                DataJson = key.Open(id, (byte[])reader.GetValue(3)),
                 X = EventDialect.ReadDouble(reader, 4),
                 Y = EventDialect.ReadDouble(reader, 5),
                 Resonance = EventDialect.ReadDouble(reader, 6),
@@ -317,5 +380,12 @@ public sealed class EventStore : IEventStore, IRollupStore, IAsyncDisposable
         return result;
     }
 
-    public ValueTask DisposeAsync() => _source.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        Keys.Dispose();
+        return _source.DisposeAsync();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} events of erased subjects were not stored")]
+    private partial void LogErasedSkipped(int count);
 }

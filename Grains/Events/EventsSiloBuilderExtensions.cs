@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Resonance.Grains.Privacy;
 using Resonance.Grains.Rollups;
 
 namespace Resonance.Grains.Events;
@@ -17,9 +18,21 @@ public static class EventsSiloBuilderExtensions
     {
         var storage = configuration.GetSection(EventStorageOptions.Section).Get<EventStorageOptions>() ?? new();
         builder.Services.AddOptions<EventStorageOptions>().BindConfiguration(EventStorageOptions.Section);
-        builder.Services.AddSingleton(sp => storage.UsePostgres
-            ? EventStore.Postgres(storage.Postgres!, storage.PartitionDaysAhead, sp.GetRequiredService<ILogger<EventStore>>())
-            : EventStore.Sqlite(sqlitePath));
+        // Encryption at rest: the master key ring from Resonance:Privacy (else a key generated next to the databases), the
+        // data keys in this database, shared by event payloads and memory content.
+        var privacy = configuration.GetSection(PrivacyOptions.Section).Get<PrivacyOptions>() ?? new();
+        string keyFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlitePath)) ?? ".", "master-keys.json");
+        builder.Services.AddSingleton(_ => MasterKeyRing.FromOptions(privacy, keyFile));
+        builder.Services.AddSingleton(sp =>
+        {
+            Func<ISubjectKeyStore, SubjectKeys> keys = store =>
+                new SubjectKeys(store, sp.GetRequiredService<MasterKeyRing>(), privacy, sp.GetRequiredService<ILogger<SubjectKeys>>());
+            var logger = sp.GetRequiredService<ILogger<EventStore>>();
+            return storage.UsePostgres
+                ? EventStore.Postgres(storage.Postgres!, storage.PartitionDaysAhead, keys, logger)
+                : EventStore.Sqlite(sqlitePath, keys, logger);
+        });
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<EventStore>().Keys);
         builder.Services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<EventStore>());
         // The rollup grains read events and own event_rollups through the same store.
         builder.Services.AddSingleton<IRollupStore>(sp => sp.GetRequiredService<EventStore>());

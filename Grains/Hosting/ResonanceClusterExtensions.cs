@@ -41,6 +41,10 @@ public static class ResonanceClusterExtensions
             builder.UseInMemoryReminderService();
         }
 
+        // Silo-to-silo and client-to-silo TLS when a certificate is configured (the production shape).
+        var tls = configuration.GetSection(ResonanceTlsOptions.Section).Get<ResonanceTlsOptions>() ?? new();
+        if (tls.Enabled) builder.UseTls(tls.Configure);
+
         if (!string.IsNullOrWhiteSpace(storage.Postgres))
             builder.AddResonanceRelationalStorage(StorageDialect.Postgres, storage.Postgres);
         else if (!string.IsNullOrWhiteSpace(storage.Sqlite))
@@ -69,6 +73,8 @@ public static class ResonanceClusterExtensions
         {
             builder.UseLocalhostClustering(silo.GatewayPort);
         }
+        var tls = configuration.GetSection(ResonanceTlsOptions.Section).Get<ResonanceTlsOptions>() ?? new();
+        if (tls.Enabled) builder.UseTls(tls.Configure);
         // Keep trying while the silos start (or restart) instead of failing the client's start-up.
         builder.UseConnectionRetryFilter(async (_, ct) =>
         {

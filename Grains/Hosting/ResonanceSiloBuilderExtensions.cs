@@ -3,7 +3,9 @@ using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Runtime.Hosting;
 using Orleans.Storage;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Resonance.Grains.Hosting.Storage;
+using Resonance.Grains.Privacy;
 using Resonance.Grains.Routing;
 using Resonance.Grains.Spaces;
 
@@ -30,6 +32,9 @@ public static class ResonanceSiloBuilderExtensions
         // exception type and message (a client without Npgsql gets Orleans' fallback exception carrying both) instead
         // of a CodecNotFoundException that hides the cause. Microsoft.Data.Sqlite's are covered by the default prefixes.
         builder.Services.Configure<Orleans.Serialization.ExceptionSerializationOptions>(o => o.SupportedNamespacePrefixes.Add("Npgsql"));
+        // Data keys for memory content; the event store replaces these with its database's (AddResonanceEvents).
+        builder.Services.TryAddSingleton(sp => new SubjectKeys(MemorySubjectKeyStore.Shared, MasterKeyRing.Ephemeral, new PrivacyOptions(),
+            sp.GetRequiredService<Microsoft.Extensions.Logging.ILogger<SubjectKeys>>()));
         return builder;
     }
 

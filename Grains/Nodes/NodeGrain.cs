@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Resonance.Grains.Field;
 using Resonance.Grains.Hosting;
+using Resonance.Grains.Privacy;
 using Resonance.Grains.Routing;
 using Resonance.Grains.Spaces;
 
@@ -10,14 +11,22 @@ namespace Resonance.Grains.Nodes;
 /// A participant or a memory node. It keeps the node's state and, on every change, hands the cells its footprint
 /// reaches (its own and at most 8 neighbours) the new state. A participant's changes go through the silo's
 /// <see cref="CellChangeRouter"/> and it never waits for the cells (it re-streams at up to 10 Hz and lives in memory);
-/// a memory node is persisted, and waits until its cells have stored it before it answers.
+/// a memory node is persisted, its content sealed under the owner's data key (plaintext only in this activation's
+/// memory), and it waits until its cells have stored it before it answers. A participant whose subject opted out of the
+/// collective is kept but never routed to cells.
 /// </summary>
 public sealed class NodeGrain(
     [PersistentState("node", ResonanceStorage.Name)] IPersistentState<NodeState> state,
     CellChangeRouter router,
     SpaceDirectory spaces,
+    SubjectKeys keys,
     IOptions<ResonanceFieldOptions> options) : Grain, INodeGrain
 {
+    /// <summary>A memory node's content in plaintext (never in <see cref="NodeState"/>).</summary>
+    private string? _content;
+    /// <summary>The subject's collective preference, asked once per activation (null: not asked yet).</summary>
+    private bool? _collective;
+
     private readonly (int Cx, int Cy)[] _before = new (int, int)[9];
     private readonly (int Cx, int Cy)[] _after = new (int, int)[9];
     /// <summary>The phase-locked partners' ids as sent with every change (rebuilt only when the set changes).</summary>
@@ -25,9 +34,19 @@ public sealed class NodeGrain(
 
     private NodeSnapshot? Current => state.State.Snapshot;
 
+    /// <summary>The node as callers see it: with its memory content.</summary>
+    private NodeSnapshot? Visible => Current is { } node && _content is not null ? node with { Content = _content } : Current;
+
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         GrainMetrics.Activated("node");
+        if (Current is { Kind: NodeKind.Memory, Owner: { } owner } node)
+        {
+            if (state.State.SealedContent is { } sealedContent)
+                _content = await keys.GetAsync(owner, cancellationToken) is { } key ? key.Open(node.Id, sealedContent) : null;
+            else if (node.Content is not null)
+                await SealLegacyContent(node, owner);
+        }
         // A stored memory node whose cells missed it (the process died between the two writes, before the node was
         // confirmed) is put back into the field when it is next activated; the cells ignore it when they have it.
         if (Current is { Kind: NodeKind.Memory, Live: true } memory && SpaceId.IsValid(memory.Space))
@@ -42,6 +61,17 @@ public sealed class NodeGrain(
             }
         }
         await base.OnActivateAsync(cancellationToken);
+    }
+
+    /// <summary>State an earlier version wrote holds the content in plaintext: seal it and write the state back.</summary>
+    private async Task SealLegacyContent(NodeSnapshot node, Guid owner)
+    {
+        _content = node.Content;
+        var key = await keys.GetOrCreateAsync(owner);
+        state.State.Snapshot = node with { Content = null };
+        state.State.SealedContent = key?.Seal(node.Id, _content!);
+        if (key is null) _content = null;
+        await state.WriteStateAsync();
     }
 
     public override Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
@@ -84,8 +114,50 @@ public sealed class NodeGrain(
         };
         state.State.Snapshot = next;
         if (update.Session is { } session) _session = session;
-        Route(geometry, samePlace ? previous : null, next);
+        if (await IsCollectiveAsync(update.Subject)) Route(geometry, samePlace ? previous : null, next);
         WatchStaleness();
+    }
+
+    public async Task SetCollective(bool collective)
+    {
+        bool was = _collective ?? true;
+        _collective = collective;
+        if (was == collective || Current is not { Live: true, Kind: NodeKind.Participant } node) return;
+        var geometry = await spaces.GetAsync(node.Space);
+        if (collective)
+        {
+            Route(geometry, null, node with { Version = NextVersion(node) });
+            return;
+        }
+        // Out of the cells (field sum, resonance, coherence, pair detection) but still a live participant of its session.
+        var gone = node with { Version = NextVersion(node) };
+        state.State.Snapshot = gone;
+        int n = geometry.AffectedCells(node.X, node.Y, _before);
+        for (int k = 0; k < n; k++)
+            router.Enqueue(CellKey.Format(node.Space, _before[k].Cx, _before[k].Cy), ToChange(gone, NodeChangeOp.Remove));
+        await BreakAll(node.Space);
+    }
+
+    private bool Solo => _collective == false;
+
+    /// <summary>
+    /// The subject's preference, asked once per activation. An anonymous participant (no subject) has none to follow.
+    /// When the subject's grain cannot be read (its storage is down) the participant streams as before and asks again
+    /// with its next update, so an outage of the database never stops the field.
+    /// </summary>
+    private async ValueTask<bool> IsCollectiveAsync(Guid? subjectId)
+    {
+        if (_collective is { } known) return known;
+        if (subjectId is not { } subject) return true;
+        try
+        {
+            _collective = await GrainFactory.GetGrain<ISubjectGrain>(subject).IsCollective();
+            return _collective.Value;
+        }
+        catch (Exception e) when (e is not ArgumentException)
+        {
+            return true;
+        }
     }
 
     private IDisposable? _staleWatch;
@@ -122,6 +194,7 @@ public sealed class NodeGrain(
         var geometry = await spaces.GetAsync(node.Space);
         var touched = node with { UpdatedUtc = DateTime.UtcNow };
         state.State.Snapshot = touched;
+        if (Solo) return;
         int n = geometry.AffectedCells(node.X, node.Y, _after);
         for (int k = 0; k < n; k++)
             router.Enqueue(CellKey.Format(node.Space, _after[k].Cx, _after[k].Cy), ToChange(touched, NodeChangeOp.Touch));
@@ -152,14 +225,31 @@ public sealed class NodeGrain(
             Frequency = update.Harmonic,
             Phase = 0,
             Owner = update.Owner,
-            Content = update.Content,
             Archetype = update.Archetype,
             Public = update.Public,
             Version = NextVersion(previous),
             UpdatedUtc = DateTime.UtcNow,
             Live = true,
         };
+        // The owner lists the node before it is stored, so a node is never stored unlisted (erasure finds it); an erased
+        // owner refuses. The index is asked once per node, not on every update.
+        if (!state.State.Indexed || previous?.Owner != update.Owner)
+        {
+            await GrainFactory.GetGrain<ISubjectGrain>(update.Owner).AddMemory(next.Id, space);
+            state.State.Indexed = true;
+        }
+        byte[]? sealedContent = null;
+        if (update.Content is { } content)
+        {
+            var key = await keys.GetOrCreateAsync(update.Owner)
+                ?? throw new InvalidOperationException($"User {update.Owner} is erased; no memory is stored for it.");
+            sealedContent = key.Seal(next.Id, content);
+        }
         state.State.Snapshot = next;
+        var leftSealed = state.State.SealedContent;
+        var leftContent = _content;
+        state.State.SealedContent = sealedContent;
+        _content = update.Content;
         try
         {
             await state.WriteStateAsync();
@@ -168,10 +258,12 @@ public sealed class NodeGrain(
         {
             // Not stored, so not changed: the node does not look crystallised to the next caller.
             state.State.Snapshot = left;
+            state.State.SealedContent = leftSealed;
+            _content = leftContent;
             throw;
         }
         await RouteDurably(geometry, previous is { Live: true } && previous.Space == space ? previous : null, next);
-        return next;
+        return next with { Content = _content };
     }
 
     public async Task Dissolve(Guid owner)
@@ -183,6 +275,8 @@ public sealed class NodeGrain(
         await LeaveCells(node);
         // Gone from storage too, not kept as a tombstone: the cells' removal carries the version that supersedes it.
         await state.ClearStateAsync();
+        _content = null;
+        await GrainFactory.GetGrain<ISubjectGrain>(owner).RemoveMemory(node.Id);
         DeactivateOnIdle();
     }
 
@@ -199,14 +293,33 @@ public sealed class NodeGrain(
         await LeaveCells(node);
         await BreakAll(node.Space);
         if (node.Kind == NodeKind.Memory)
+        {
             await state.WriteStateAsync();
+            if (node.Owner is { } owner) _ = GrainFactory.GetGrain<ISubjectGrain>(owner).RemoveMemory(node.Id);
+        }
         else
             DeactivateOnIdle();
     }
 
+    public async Task Erase()
+    {
+        _staleWatch?.Dispose();
+        _staleWatch = null;
+        if (Current is { Live: true } node)
+        {
+            await LeaveCells(node);
+            await BreakAll(node.Space);
+        }
+        _content = null;
+        // Deletes the stored row (DeleteStateOnClear); a participant has none.
+        if (state.RecordExists) await state.ClearStateAsync();
+        else state.State = new NodeState();
+        DeactivateOnIdle();
+    }
+
     public Task<NodeSnapshot?> GetSnapshot()
     {
-        var node = Current;
+        var node = Visible;
         // A participant silent for longer than the stale period has been dropped by its cells.
         if (node is { Kind: NodeKind.Participant, Live: true } && DateTime.UtcNow - node.UpdatedUtc > options.Value.ParticipantStaleAfter)
             node = node with { Live = false };
@@ -222,6 +335,7 @@ public sealed class NodeGrain(
         if (target == me) throw new ArgumentException("A node cannot entangle with itself.");
         if (Current is not { Live: true, Kind: NodeKind.Participant } node)
             throw new InvalidOperationException($"Node {me} is not a live participant.");
+        if (Solo) throw new InvalidOperationException("This participant opted out of the collective: it does not entangle.");
         if (state.State.Partners.Contains(target)) return EntanglementState.Formed;
         // Recorded before asking: if the target asks for us at the same moment, its offer (interleaved) sees our consent.
         state.State.Requested.Add(target);
@@ -249,7 +363,7 @@ public sealed class NodeGrain(
 
     public Task<bool> OfferEntanglement(Guid from, string space)
     {
-        if (Current is not { Live: true, Kind: NodeKind.Participant } node || node.Space != space
+        if (Current is not { Live: true, Kind: NodeKind.Participant } node || node.Space != space || Solo
             || DateTime.UtcNow - node.UpdatedUtc > options.Value.ParticipantStaleAfter)
             throw new KeyNotFoundException($"Node {this.GetPrimaryKey()} is not a live participant of space '{space}'.");
         if (state.State.Partners.Contains(from)) return Task.FromResult(true);
@@ -287,7 +401,7 @@ public sealed class NodeGrain(
         if (formed)
         {
             // A node that left (or went stale) takes no new partners; nor does one that holds this lock already.
-            if (Current is not { Live: true, Kind: NodeKind.Participant } node || IsStale(node) || state.State.Locked.ContainsKey(partnerId)) return;
+            if (Current is not { Live: true, Kind: NodeKind.Participant } node || IsStale(node) || Solo || state.State.Locked.ContainsKey(partnerId)) return;
             if (state.State.Locked.Count >= options.Value.Entanglement.MaxPartnersPerNode) return;
             if (!await partner.AcceptLock(me, node.Space, pair.Ratio, pair.Strength)) return;
             state.State.Locked[partnerId] = new LockedPartner(partner, pair.Ratio, pair.Strength);
@@ -306,7 +420,7 @@ public sealed class NodeGrain(
 
     public Task<bool> AcceptLock(Guid from, string space, string ratio, double strength)
     {
-        if (Current is not { Live: true, Kind: NodeKind.Participant } node || node.Space != space || IsStale(node))
+        if (Current is not { Live: true, Kind: NodeKind.Participant } node || node.Space != space || IsStale(node) || Solo)
             return Task.FromResult(false);
         if (!state.State.Locked.ContainsKey(from) && state.State.Locked.Count >= options.Value.Entanglement.MaxPartnersPerNode)
             return Task.FromResult(false);

@@ -2,11 +2,17 @@ using BenchmarkDotNet.Running;
 using Resonance.Benchmarks;
 
 // --quick: the field kernels (BenchmarkDotNet, short in-process job), the entanglement detection kernel and the grain
-// paths (in-process silo), one JSON object per line on stdout. --entanglement / --grains: only those cases.
+// paths (in-process silo), one JSON object per line on stdout. --entanglement / --grains: only those cases. --events:
+// event ingest through the store (SQLite; PostgreSQL too with RESONANCE_BENCH_POSTGRES).
 // Anything else goes to BenchmarkDotNet's switcher (e.g. --filter *Field*).
 if (args.Contains("--entanglement"))
 {
     EntanglementBenchmarkCases.RunQuick(Console.Out);
+    return 0;
+}
+if (args.Contains("--events"))
+{
+    await EventIngestBenchmarkCases.RunAsync(Console.Out);
     return 0;
 }
 if (args.Contains("--grains"))

@@ -57,7 +57,8 @@ spec = [c for c in deps[0]["spec"]["template"]["spec"]["containers"] if c["name"
 secrets = {"resonance-connections": {"Resonance__Storage__Postgres": os.environ["Resonance__Storage__Postgres"],
                                      "Resonance__Cluster__Redis": os.environ["Resonance__Cluster__Redis"]},
            "resonance-auth": {"Resonance__Auth__SigningKey": os.environ["RESONANCE_AUTH_SIGNING_KEY"],
-                              "Resonance__Auth__PseudonymKey": os.environ["RESONANCE_AUTH_PSEUDONYM_KEY"]}}
+                              "Resonance__Auth__PseudonymKey": os.environ["RESONANCE_AUTH_PSEUDONYM_KEY"]},
+           "resonance-privacy": {"master-key-k1": os.environ["RESONANCE_MASTER_KEY_K1"]}}
 fields = {"status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1", "metadata.name": pod, "metadata.namespace": "resonance"}
 def configmap(name):
     return [d for d in docs if d.get("kind") == "ConfigMap" and d["metadata"]["name"] == name][0].get("data", {})
@@ -135,6 +136,9 @@ case "$cmd" in
     # The cluster's shared auth keys (the Secret resonance-auth), made once per cluster directory.
     [[ -f "$dir/auth.env" ]] || printf 'RESONANCE_AUTH_SIGNING_KEY=%s\nRESONANCE_AUTH_PSEUDONYM_KEY=%s\n' \
       "$(head -c 32 /dev/urandom | base64)" "$(head -c 32 /dev/urandom | base64)" > "$dir/auth.env"
+    # The Secret resonance-privacy: one master key shared by every silo of this cluster, kept with its state in DIR.
+    [[ -f "$dir/master-key-k1" ]] || (umask 077; head -c 32 /dev/urandom | base64 > "$dir/master-key-k1")
+    RESONANCE_MASTER_KEY_K1=$(cat "$dir/master-key-k1"); export RESONANCE_MASTER_KEY_K1
     echo "resonance-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')" > "$dir/prefix"
     : > "$dir/containers"
     docker image inspect resonance/silo:local resonance/gateway:local >/dev/null 2>&1 || build >/dev/null

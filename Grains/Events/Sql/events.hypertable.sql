@@ -8,7 +8,7 @@ CREATE TABLE IF NOT EXISTS consciousness_events (
     user_id     uuid             NOT NULL,
     space       text             NOT NULL,
     event_type  varchar(50)      NOT NULL,
-    event_data  jsonb            NOT NULL,
+    event_data  bytea            NOT NULL,   -- sealed: AES-GCM under the subject's data key (Privacy/)
     position    geometry(Point, 0),
     resonance   float8,
     "timestamp" timestamptz      NOT NULL,
@@ -21,6 +21,7 @@ SELECT create_hypertable('consciousness_events', 'timestamp', chunk_time_interva
 CREATE INDEX IF NOT EXISTS consciousness_events_position ON consciousness_events USING gist (position);
 CREATE INDEX IF NOT EXISTS consciousness_events_time ON consciousness_events USING brin ("timestamp");
 CREATE INDEX IF NOT EXISTS consciousness_events_space_time ON consciousness_events (space, "timestamp");
+CREATE INDEX IF NOT EXISTS consciousness_events_user_time ON consciousness_events (user_id, "timestamp");
 
 CREATE TABLE IF NOT EXISTS consciousness_event_ids (
     id          uuid        PRIMARY KEY,

@@ -9,7 +9,7 @@ CREATE TABLE IF NOT EXISTS consciousness_events (
     user_id     uuid             NOT NULL,
     space       text             NOT NULL,
     event_type  varchar(50)      NOT NULL,
-    event_data  jsonb            NOT NULL,
+    event_data  bytea            NOT NULL,   -- sealed: AES-GCM under the subject's data key (Privacy/)
     position    geometry(Point, 0),          -- field units, not a geographic SRID
     resonance   float8,
     "timestamp" timestamptz      NOT NULL,
@@ -20,6 +20,8 @@ CREATE TABLE IF NOT EXISTS consciousness_events (
 CREATE INDEX IF NOT EXISTS consciousness_events_position ON consciousness_events USING gist (position);
 CREATE INDEX IF NOT EXISTS consciousness_events_time ON consciousness_events USING brin ("timestamp");
 CREATE INDEX IF NOT EXISTS consciousness_events_space_time ON consciousness_events (space, "timestamp");
+-- A subject's own events (export).
+CREATE INDEX IF NOT EXISTS consciousness_events_user_time ON consciousness_events (user_id, "timestamp");
 
 -- Idempotency on id alone: a retried event may carry a new timestamp (the gateway stamps on receipt), which the
 -- (timestamp, id) key would not catch. Rows live as long as their event's partition.

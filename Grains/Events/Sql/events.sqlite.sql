@@ -4,7 +4,7 @@ CREATE TABLE IF NOT EXISTS consciousness_events (
     space      TEXT NOT NULL,
     user_id    TEXT NOT NULL,
     event_type TEXT NOT NULL,
-    data       TEXT NOT NULL,
+    data       BLOB NOT NULL,   -- sealed: AES-GCM under the subject's data key (Privacy/)
     x          REAL,
     y          REAL,
     resonance  REAL,

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Orleans.Configuration;
 using Orleans.Storage;
+using Resonance.Grains.Privacy;
 
 namespace Resonance.Grains.Hosting.Storage;
 
@@ -30,5 +31,17 @@ internal sealed class GrainStateLifecycle(StorageDialect dialect, DbDataSource s
                 services.GetRequiredService<ILogger<LegacyGrainStateMigration>>());
             await migration.RunAsync(ct);
         });
+        // After the event store's start (ApplicationServices: its data keys are ready) and the move above. A host
+        // without the Resonance grains (no data keys) has no memory nodes to seal.
+        lifecycle.Subscribe(nameof(MemoryContentMigration), ServiceLifecycleStage.ApplicationServices + 2, ct =>
+            services.GetService<SubjectKeys>() is null ? Task.CompletedTask : new MemoryContentMigration(
+                dialect,
+                source,
+                services.GetRequiredService<IOptions<ClusterOptions>>().Value.ServiceId,
+                services.GetRequiredKeyedService<IGrainStorage>(ResonanceStorage.Name),
+                ActivatorUtilities.CreateInstance<OrleansGrainStorageSerializer>(services),
+                services.GetRequiredService<IGrainFactory>(),
+                services.GetRequiredService<SubjectKeys>(),
+                services.GetRequiredService<ILogger<MemoryContentMigration>>()).RunAsync(ct));
     }
 }

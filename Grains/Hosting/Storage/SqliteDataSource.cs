@@ -5,7 +5,8 @@ namespace Resonance.Grains.Hosting.Storage;
 
 /// <summary>
 /// A <see cref="DbDataSource"/> over Microsoft.Data.Sqlite (which has none of its own), so both dialects share one code
-/// path. Each connection asks for full synchronisation: a written grain state (or event) survives a crash.
+/// path. Each connection asks for full synchronisation: a written grain state (or event) survives a crash; and for
+/// secure_delete, so a deleted or replaced row (an erased memory node, a payload sealed on upgrade) is zeroed, not left in free space.
 /// </summary>
 public sealed class SqliteDataSource(string connectionString) : DbDataSource
 {
@@ -19,7 +20,7 @@ public sealed class SqliteDataSource(string connectionString) : DbDataSource
         {
             base.Open();
             using var pragma = CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
+            pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;";
             pragma.ExecuteNonQuery();
         }
 
@@ -27,7 +28,7 @@ public sealed class SqliteDataSource(string connectionString) : DbDataSource
         {
             await base.OpenAsync(cancellationToken);
             await using var pragma = CreateCommand();
-            pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000;";
+            pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;";
             await pragma.ExecuteNonQueryAsync(cancellationToken);
         }
     }

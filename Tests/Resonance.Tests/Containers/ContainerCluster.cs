@@ -13,6 +13,7 @@ public sealed class ContainerCluster : IAsyncDisposable
     public const string GatewayDeployment = "resonance-gateway", GatewayContainer = "gateway";
     public const string ConnectionsSecret = "resonance-connections";
     public const string AuthSecret = "resonance-auth";
+    public const string PrivacySecret = "resonance-privacy";
 
     private readonly Docker.Images _images;
     private readonly IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> _secrets;
@@ -57,6 +58,8 @@ public sealed class ContainerCluster : IAsyncDisposable
                 ["Resonance__Auth__SigningKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                 ["Resonance__Auth__PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             },
+            // Every silo container must share the master key (each has its own file system).
+            [PrivacySecret] = new Dictionary<string, string> { ["master-key-k1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) },
         };
         _testOverrides = testOverrides;
     }

@@ -18,6 +18,7 @@ public sealed class K8sManifestsTests
                 ["Resonance__Auth__SigningKey"] = "c2lnbmluZy1rZXktb2YtdGhpcy10ZXN0LTMyLWJ5dGVzIQ==",
                 ["Resonance__Auth__PseudonymKey"] = "cHNldWRvbnltLWtleS1vZi10aGlzLXRlc3QtMzJieXRlcw==",
             },
+            [ContainerCluster.PrivacySecret] = new Dictionary<string, string> { ["master-key-k1"] = "a2V5" },
         };
 
     [Fact]
@@ -32,6 +33,7 @@ public sealed class K8sManifestsTests
         Assert.Equal("127.0.0.1", silo["Resonance__Silo__AdvertisedIp"]);
         Assert.Equal("Host=127.0.0.1;Port=1", silo["Resonance__Storage__Postgres"]);
         Assert.Equal("127.0.0.1:2", silo["Resonance__Cluster__Redis"]);
+        Assert.Equal(("k1", "a2V5"), (silo["Resonance__Privacy__ActiveMasterKey"], silo["Resonance__Privacy__MasterKeys__k1"]));
         Assert.Equal("client", gateway["Resonance__Gateway__Mode"]);
         Assert.Equal("127.0.0.1:2", gateway["Resonance__Cluster__Redis"]);
     }

@@ -8,7 +8,7 @@ namespace Resonance.Tests.Events;
 /// <summary>The PostgreSQL event store against a real PostgreSQL + PostGIS (a fresh database per test).</summary>
 public sealed class PostgresEventStoreTests
 {
-    private static EventStore Store(string db, int ahead = 3) => EventStore.Postgres(db, ahead, NullLogger.Instance);
+    private static EventStore Store(string db, int ahead = 3) => EventStore.Postgres(db, ahead, TestKeys.With(), NullLogger.Instance);
 
     private static DateOnly Today => DateOnly.FromDateTime(DateTime.UtcNow);
 

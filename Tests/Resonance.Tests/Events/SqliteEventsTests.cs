@@ -14,7 +14,7 @@ public sealed class SqliteEventsTests
         var dir = Directory.CreateTempSubdirectory("resonance-sqlite-");
         try
         {
-            var store = EventStore.Sqlite(Path.Combine(dir.FullName, "events.db"));
+            var store = EventStore.Sqlite(Path.Combine(dir.FullName, "events.db"), TestKeys.With(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             await store.InitializeAsync(CancellationToken.None);
             await store.InitializeAsync(CancellationToken.None);
             var records = ProximityData.Records("near", DateTime.UtcNow.AddSeconds(-10));

@@ -31,6 +31,7 @@ public sealed class StorageUpgradeTests
         var (nodes, events) = ReadLegacySqlite(data);
         Assert.NotEmpty(nodes);
         Assert.NotEmpty(events);
+        long legacyRows = SqliteScalar(data, "SELECT count(*) FROM resonance_grain_state");
 
         var first = await GatewayHost.StartAsync(dataDirectory: data);
         try
@@ -41,13 +42,15 @@ public sealed class StorageUpgradeTests
         {
             await first.StopAsync();
         }
-        long legacyRows = SqliteScalar(data, "SELECT count(*) FROM resonance_grain_state");
-        Assert.Equal(legacyRows, SqliteScalar(data, "SELECT rows_moved FROM resonance_migrations"));
+        Assert.Equal(legacyRows, SqliteScalar(data, "SELECT rows_moved FROM resonance_migrations WHERE name = 'resonance_grain_state to grain_state'"));
+        // The old table, a plaintext backup of the move, is gone once the content is sealed.
+        Assert.Equal(0L, SqliteScalar(data, "SELECT count(*) FROM sqlite_master WHERE name = 'resonance_grain_state'"));
         // A restart reads the new table only; the move is recorded once.
         await using var second = await GatewayHost.StartAsync(samePortsAs: first);
         await CheckAsync(second, nodes, events);
-        Assert.Equal(legacyRows, SqliteScalar(data, "SELECT rows_moved FROM resonance_migrations"));
-        Assert.Equal(legacyRows, SqliteScalar(data, "SELECT count(*) FROM grain_state"));
+        Assert.Equal(legacyRows, SqliteScalar(data, "SELECT rows_moved FROM resonance_migrations WHERE name = 'resonance_grain_state to grain_state'"));
+        // Every legacy row moved, plus one subject (memory index) per owner.
+        Assert.Equal(legacyRows, SqliteScalar(data, "SELECT count(*) FROM grain_state WHERE state_name <> 'subject'"));
         GatewayHost.DeleteData(data);
     }
 
@@ -59,6 +62,13 @@ public sealed class StorageUpgradeTests
         var (nodes, events) = await ReadLegacyPostgres(db);
         Assert.NotEmpty(nodes);
         Assert.NotEmpty(events);
+        long legacyRows;
+        await using (var connection = new NpgsqlConnection(db))
+        {
+            await connection.OpenAsync();
+            await using var count = new NpgsqlCommand("SELECT count(*) FROM resonance_grain_state", connection);
+            legacyRows = (long)(await count.ExecuteScalarAsync())!;
+        }
 
         var settings = new Dictionary<string, string?> { ["Resonance:Storage:Postgres"] = db };
         var first = await GatewayHost.StartAsync(settings);
@@ -72,10 +82,12 @@ public sealed class StorageUpgradeTests
         }
         await using var second = await GatewayHost.StartAsync(settings, samePortsAs: first);
         await CheckAsync(second, nodes, events);
-        await using var connection = new NpgsqlConnection(db);
-        await connection.OpenAsync();
-        await using var moved = new NpgsqlCommand("SELECT (SELECT rows_moved FROM resonance_migrations) - (SELECT count(*) FROM resonance_grain_state)", connection);
-        Assert.Equal(0L, (long)(await moved.ExecuteScalarAsync())!);
+        await using var after = new NpgsqlConnection(db);
+        await after.OpenAsync();
+        await using var moved = new NpgsqlCommand("SELECT rows_moved FROM resonance_migrations WHERE name = 'resonance_grain_state to grain_state'", after);
+        Assert.Equal(legacyRows, (long)(await moved.ExecuteScalarAsync())!);
+        await using var gone = new NpgsqlCommand("SELECT to_regclass('resonance_grain_state') IS NULL", after);
+        Assert.True((bool)(await gone.ExecuteScalarAsync())!);
     }
 
     private static async Task CheckAsync(GatewayHost host, Dictionary<Guid, (double X, double Y, string? Content)> nodes, HashSet<Guid> events)
