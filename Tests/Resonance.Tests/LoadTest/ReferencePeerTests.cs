@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Resonance.LoadTest;
 
+
 namespace Resonance.Tests.LoadTest;
 
 /// <summary>Skips (with the reason) where node or npm is not installed: the peer needs both.</summary>
@@ -75,7 +76,9 @@ public sealed class ReferencePeerTests
         Assert.True(peer is not null, "the peer did not start: " + string.Join("\n", output));
         try
         {
-            Assert.Contains(output, l => l.Contains($"PORT={port}"));
+            // The peer prints its port right after it listens; the line may reach us after the port accepts.
+            await Resonance.Tests.Cluster.Eventually.Until(() => Task.FromResult(output.Any(l => l.Contains($"PORT={port}"))), found => found,
+                TimeSpan.FromSeconds(30), $"the peer's PORT={port} line");
             var summary = await new LoadRunner(new LoadOptions
             {
                 Url = new Uri($"ws://127.0.0.1:{port}/ws"),
