@@ -36,8 +36,18 @@ public sealed class GatewayOptions
     /// <summary>How many broadcasts a session past <see cref="PongGrace"/> gets: 1 in this many.</summary>
     public int UnansweredBroadcastEvery { get; set; } = 10;
 
-    /// <summary>A session whose ping is unanswered for this long is closed with 4408 ("ping unanswered").</summary>
-    public TimeSpan PongTimeout { get; set; } = TimeSpan.FromSeconds(15);
+    /// <summary>
+    /// A session whose ping is unanswered for this long is closed with 4408 ("ping unanswered"). Not shorter: a degraded
+    /// non-reader costs little, but one that is cut reconnects at once (a hostile client does), and a reconnection costs
+    /// far more than a minute of degraded broadcasts (docs/benchmarks.md, "Hostile clients").
+    /// </summary>
+    public TimeSpan PongTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Each session's pong timeout is <see cref="PongTimeout"/> plus a random part of this, so that non-readers that came
+    /// together (and reconnect as soon as they are cut) are spread out instead of coming back in one wave.
+    /// </summary>
+    public TimeSpan PongTimeoutSpread { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Per-client cap on queued droppable messages (frames, updates, relayed events); the oldest goes first.</summary>
     public int DroppableQueueLength { get; set; } = 8;

@@ -73,6 +73,7 @@ public sealed partial class ClientSession
         // by what the client could have sent during the stall.
         _messages = new RateBudget(options.MaxMessagesPerSecond, 2 * options.MaxMessagesPerSecond, stall);
         _errors = new RateBudget(options.MaxErrorsPerMinute / 60.0, options.MaxErrorsPerMinute);
+        _pongTimeoutMs = (long)(options.PongTimeout.TotalMilliseconds + Random.Shared.NextDouble() * Math.Max(0, options.PongTimeoutSpread.TotalMilliseconds));
         _writer.Failed = _ => _abort.Cancel();
         _writer.Written = m =>
         {
@@ -107,6 +108,9 @@ public sealed partial class ClientSession
     private int _reducedTurn = Random.Shared.Next(1024);
     // Whether this session is in the gateway's count of degraded sessions (the pump's upkeep keeps it).
     private bool _countedDegraded;
+    // This session's pong timeout: PongTimeout plus a random part of PongTimeoutSpread, so non-readers that came together
+    // (a flood started at once, reconnecting as soon as they are cut) are not cut, and do not come back, all together.
+    private readonly long _pongTimeoutMs;
 
     /// <summary>True while the session's last ping is unanswered past the grace (broadcasts at a reduced rate).</summary>
     public bool Degraded => Liveness is { Degraded: true };
@@ -301,10 +305,10 @@ public sealed partial class ClientSession
         if (Liveness is not { } liveness) return;
         if (Volatile.Read(ref _closeRequested) == 0)
         {
-            var state = liveness.Evaluate(nowMs, (long)_options.PongGrace.TotalMilliseconds, (long)_options.PongTimeout.TotalMilliseconds);
+            var state = liveness.Evaluate(nowMs, (long)_options.PongGrace.TotalMilliseconds, _pongTimeoutMs);
             if (state == LivenessState.Unresponsive)
             {
-                LogPingUnanswered(UserId, Space, _options.PongTimeout.TotalSeconds);
+                LogPingUnanswered(UserId, Space, _pongTimeoutMs / 1000.0);
                 _counters.SessionCut("pong_timeout");
                 // It does not read, so it will not answer the close frame either: cut it soon after.
                 RequestClose(PingUnanswered, "ping unanswered", TimeSpan.FromSeconds(1));

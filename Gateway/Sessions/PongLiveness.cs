@@ -31,12 +31,14 @@ public sealed class PongLiveness
     // When the last ping was answered (or the session began): the next ping is due an interval after it.
     private long _answeredMs;
     private long _payload;
-    private volatile bool _degraded;
+    // A new session is unproven until its first pong: a client that reads answers within a round trip, one that never
+    // reads is never served at the full rate (it has the current state from connection_established either way).
+    private volatile bool _degraded = true;
     private long _pongs;
 
     public PongLiveness(long nowMs) => _answeredMs = nowMs - long.MaxValue / 4; // the first ping is due at once
 
-    /// <summary>True from an <see cref="LivenessState.Unanswered"/> evaluation until the client answers.</summary>
+    /// <summary>True until the first pong, and from an <see cref="LivenessState.Unanswered"/> evaluation until the next one.</summary>
     public bool Degraded => _degraded;
 
     /// <summary>Matching pongs received so far.</summary>
