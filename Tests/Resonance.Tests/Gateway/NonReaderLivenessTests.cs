@@ -19,6 +19,8 @@ public sealed class PingingGatewayFixture : IAsyncLifetime
         ["Resonance:Gateway:KeepAliveInterval"] = "00:00:01",
         ["Resonance:Gateway:PongGrace"] = "00:00:03",
         ["Resonance:Gateway:PongTimeout"] = "00:00:10",
+        // Before the idle timeout (30 s) could close the silent raw client first.
+        ["Resonance:Gateway:PongTimeoutSpread"] = "00:00:00",
         ["Resonance:Gateway:UnansweredBroadcastEvery"] = "10",
     });
 

@@ -43,37 +43,39 @@ public sealed class PongLivenessTests
     [Fact]
     public void Only_a_pong_with_the_pings_own_payload_answers_it()
     {
-        var l = new PongLiveness(0);
-        Assert.True(l.TryStartPing(0, Interval, 0x0102030405060708, out _));
-        Assert.Equal(LivenessState.Unanswered, l.Evaluate(Grace, Grace, Timeout));
-        Assert.False(l.Pong(Grace + 1, 0x0102030405060709, 8));   // another payload (an unsolicited pong)
-        Assert.False(l.Pong(Grace + 1, 0x0102030405060708, 9));   // same first bytes, longer
-        Assert.False(l.Pong(Grace + 1, 0, 0));                    // empty
+        const long t = 1_000;
+        var l = new PongLiveness(t);
+        Assert.True(l.TryStartPing(t, Interval, 0x0102030405060708, out _));
+        Assert.Equal(LivenessState.Unanswered, l.Evaluate(t + Grace, Grace, Timeout));
+        Assert.False(l.Pong(t + Grace + 1, 0x0102030405060709, 8));   // another payload (an unsolicited pong)
+        Assert.False(l.Pong(t + Grace + 1, 0x0102030405060708, 9));   // same first bytes, longer
+        Assert.False(l.Pong(t + Grace + 1, 0, 0));                    // empty
         Assert.True(l.Degraded);
         Assert.True(l.Outstanding);
 
-        Assert.True(l.Pong(Grace + 5, 0x0102030405060708, 8));
+        const long answered = t + Grace + 5;
+        Assert.True(l.Pong(answered, 0x0102030405060708, 8));
         Assert.False(l.Degraded);
         Assert.False(l.Outstanding);
         Assert.Equal(1, l.Pongs);
-        Assert.False(l.Pong(Grace + 6, 0x0102030405060708, 8));   // a repeat answers nothing
-        Assert.Equal(LivenessState.Live, l.Evaluate(Timeout * 3, Grace, Timeout));
+        Assert.False(l.Pong(answered + 1, 0x0102030405060708, 8));   // a repeat answers nothing
+        Assert.Equal(LivenessState.Live, l.Evaluate(answered + Timeout * 3, Grace, Timeout));
 
         // The next ping is due an interval after the answer, not after the ping.
-        Assert.False(l.TryStartPing(Grace + 5 + Interval - 1, Interval, 7, out _));
-        Assert.True(l.TryStartPing(Grace + 5 + Interval, Interval, 7, out _));
-        Assert.Equal(LivenessState.Live, l.Evaluate(Grace + 5 + Interval + Grace - 1, Grace, Timeout));
+        Assert.False(l.TryStartPing(answered + Interval - 1, Interval, 7, out _));
+        Assert.True(l.TryStartPing(answered + Interval, Interval, 7, out _));
+        Assert.Equal(LivenessState.Live, l.Evaluate(answered + Interval + Grace - 1, Grace, Timeout));
     }
 
     [Fact]
     public void A_pong_after_the_grace_lifts_the_degradation_at_once_and_the_session_is_live_again()
     {
-        var l = new PongLiveness(0);
-        Assert.True(l.TryStartPing(0, Interval, 5, out _));
-        Assert.Equal(LivenessState.Unanswered, l.Evaluate(Timeout - 1, Grace, Timeout));
-        Assert.True(l.Pong(Timeout - 1, 5, 8));
+        var l = new PongLiveness(1_000);
+        Assert.True(l.TryStartPing(1_000, Interval, 5, out _));
+        Assert.Equal(LivenessState.Unanswered, l.Evaluate(1_000 + Timeout - 1, Grace, Timeout));
+        Assert.True(l.Pong(1_000 + Timeout - 1, 5, 8));
         Assert.False(l.Degraded);
-        Assert.Equal(LivenessState.Live, l.Evaluate(Timeout + 1, Grace, Timeout));
+        Assert.Equal(LivenessState.Live, l.Evaluate(1_000 + Timeout + 1, Grace, Timeout));
     }
 
     [Theory]
