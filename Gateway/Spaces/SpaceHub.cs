@@ -199,7 +199,15 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                 try
                 {
                     if (tick.Seq != _broadcastSeq)
-                        Broadcast(fanOut, sessions, OutboundMessage.Broadcast(ServerMessages.ResonanceUpdate(tick), "resonance_update"), static (s, m) => s.OfferUpdate(m));
+                    {
+                        var update = OutboundMessage.Broadcast(ServerMessages.ResonanceUpdate(tick), "resonance_update");
+                        // Sessions that answer their pings first, then the degraded ones (whose turn it may be): a
+                        // non-reader's send never stands between a reader and its update. A session that changes state
+                        // between the passes at worst skips or repeats this one offer (latest wins).
+                        fanOut.Offer(sessions, update, static (s, m) => { if (!s.Degraded) s.OfferUpdate(m); });
+                        fanOut.Offer(sessions, update, static (s, m) => { if (s.Degraded) s.OfferUpdate(m); });
+                        _counters.Broadcast(update.Type, sessions.Length, update.EnqueuedTimestamp);
+                    }
                     foreach (var e in events)
                         Broadcast(fanOut, sessions, OutboundMessage.Broadcast(ServerMessages.ConsciousnessEvent(e), "consciousness_event"), static (s, m) => s.SendRelayed(m));
                 }
