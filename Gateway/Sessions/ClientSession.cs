@@ -106,8 +106,10 @@ public sealed partial class ClientSession
     // Which of its broadcasts a degraded session takes (1 in UnansweredBroadcastEvery); only the fan-out touches it. It
     // starts at a random turn so the degraded sessions of a space do not all take the same tick.
     private int _reducedTurn = Random.Shared.Next(1024);
-    // Whether this session is in the gateway's count of degraded sessions (the pump's upkeep keeps it).
-    private bool _countedDegraded;
+    // 1 while this session is in the gateway's count of degraded sessions (the pump's upkeep keeps it; the session's end
+    // takes it out, and the pump may still look once after that).
+    private int _countedDegraded;
+    private volatile bool _ended;
     // This session's pong timeout: PongTimeout plus a random part of PongTimeoutSpread, so non-readers that came together
     // (a flood started at once, reconnecting as soon as they are cut) are not cut, and do not come back, all together.
     private readonly long _pongTimeoutMs;
@@ -247,8 +249,8 @@ public sealed partial class ClientSession
             // A write still waiting for the peer to read will never finish: end with a reset, not a FIN queued behind it.
             if (_writer.WriteBlocked) _writer.ResetOnClose();
             _writer.Close();
-            if (_countedDegraded) _counters.Unanswered(-1);
-            _countedDegraded = false;
+            _ended = true;
+            if (Interlocked.Exchange(ref _countedDegraded, 0) == 1) _counters.Unanswered(-1);
             // Still a member of the hub while leaving: the hub's batcher carries the leave.
             await LeaveAsync();
             _hub.Remove(this);
@@ -315,12 +317,11 @@ public sealed partial class ClientSession
             }
             else PingIfDue(nowMs);
         }
-        bool degraded = liveness.Degraded && Volatile.Read(ref _closeRequested) == 0;
-        if (degraded != _countedDegraded)
-        {
-            _countedDegraded = degraded;
-            _counters.Unanswered(degraded ? 1 : -1);
-        }
+        int want = liveness.Degraded && Volatile.Read(ref _closeRequested) == 0 && !_ended ? 1 : 0;
+        int was = Interlocked.Exchange(ref _countedDegraded, want);
+        if (was != want) _counters.Unanswered(want - was);
+        // The session ended while this look ran: take it out again.
+        if (want == 1 && _ended && Interlocked.Exchange(ref _countedDegraded, 0) == 1) _counters.Unanswered(-1);
     }
 
     private void PingIfDue(long nowMs)

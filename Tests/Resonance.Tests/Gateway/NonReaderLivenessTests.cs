@@ -56,6 +56,7 @@ public sealed class NonReaderLivenessTests(PingingGatewayFixture fixture) : ICla
         await Eventually.Until(() => Task.FromResult(readerSession.Liveness!.Pongs), n => n >= 1, TimeSpan.FromSeconds(30), "the reader's first pong");
         Assert.True(rawSession.Degraded);
         Assert.False(readerSession.Degraded);
+        await Eventually.Until(() => Task.FromResult(counters.UnansweredSessions), n => n == 1, TimeSpan.FromSeconds(30), "the non-reader counted as degraded");
         long rawAt = rawSession.Written, readerAt = readerSession.Written, pongsAt = readerSession.Liveness!.Pongs;
 
         // While it stays degraded it takes one broadcast in ten; the reader, answering every ping, takes them all.
@@ -68,6 +69,7 @@ public sealed class NonReaderLivenessTests(PingingGatewayFixture fixture) : ICla
         await Eventually.Until(() => Task.FromResult(counters.SessionsCutByReason.GetValueOrDefault("pong_timeout")), n => n > cutBefore,
             TimeSpan.FromSeconds(60), "the non-reader cut for its unanswered ping");
         await Eventually.Until(() => Task.FromResult(hub.SessionCount), n => n == 1, TimeSpan.FromSeconds(30), "the non-reader's session gone");
+        await Eventually.Until(() => Task.FromResult(counters.UnansweredSessions), n => n == 0, TimeSpan.FromSeconds(30), "no degraded session counted once it is gone");
 
         // What reached the non-reader, read only now: its greeting, one ping (never a second while the first waits),
         // some updates, and last the close frame with 4408.
