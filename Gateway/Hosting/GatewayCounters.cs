@@ -15,21 +15,24 @@ public sealed class GatewayCounters : IDisposable
     private readonly Meter _meter = new(MeterName);
     private readonly Counter<long> _in, _out, _errors, _dropped, _cut;
     private readonly Histogram<double> _latency;
+    private long _unanswered;
     private long _connected, _messagesIn, _messagesOut, _errorCount, _framesDropped, _restRequests, _restTicks;
 
     public ConcurrentDictionary<string, long> ErrorsByCode { get; } = new(StringComparer.Ordinal);
     public ConcurrentDictionary<string, long> MessagesInByType { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>Sessions this side ended, by reason (<c>idle</c>, <c>send_timeout</c>, <c>message_timeout</c>, <c>message_too_big</c>, <c>too_slow</c>).</summary>
+    /// <summary>Sessions this side ended, by reason (<c>idle</c>, <c>pong_timeout</c>, <c>send_timeout</c>, <c>message_timeout</c>, <c>message_too_big</c>, <c>too_slow</c>).</summary>
     public ConcurrentDictionary<string, long> SessionsCutByReason { get; } = new(StringComparer.Ordinal);
 
     public GatewayCounters()
     {
         _meter.CreateObservableGauge("resonance_gateway_connected_clients", () => Connected, description: "Open WebSocket sessions.");
+        _meter.CreateObservableGauge("resonance_gateway_unanswered_sessions", () => UnansweredSessions,
+            description: "Sessions whose ping is unanswered past PongGrace (they get broadcasts at a reduced rate).");
         _in = _meter.CreateCounter<long>("resonance_gateway_messages_in", description: "Valid client messages by type.");
         _out = _meter.CreateCounter<long>("resonance_gateway_messages_out", description: "Messages sent to clients by type.");
         _errors = _meter.CreateCounter<long>("resonance_gateway_errors", description: "Errors answered to clients by code.");
-        _cut = _meter.CreateCounter<long>("resonance_gateway_sessions_cut", description: "Sessions the gateway ended itself, by reason (idle, send_timeout, message_timeout, message_too_big, too_slow).");
+        _cut = _meter.CreateCounter<long>("resonance_gateway_sessions_cut", description: "Sessions the gateway ended itself, by reason (idle, pong_timeout, send_timeout, message_timeout, message_too_big, too_slow).");
         _dropped = _meter.CreateCounter<long>("resonance_gateway_frames_dropped", description: "Droppable messages superseded in a slow client's queue.");
         _latency = _meter.CreateHistogram<double>("resonance_gateway_event_latency", unit: "s",
             description: "From the moment the gateway has a message for a client (a tick, a frame, a relayed event, a reply) until it is written to the client's socket.",
@@ -48,6 +51,11 @@ public sealed class GatewayCounters : IDisposable
     public long MessagesOut => Interlocked.Read(ref _messagesOut);
     public long Errors => Interlocked.Read(ref _errorCount);
     public long FramesDropped => Interlocked.Read(ref _framesDropped);
+
+    /// <summary>Sessions whose ping is unanswered past the grace, as of the pump's last look.</summary>
+    public long UnansweredSessions => Interlocked.Read(ref _unanswered);
+
+    public void Unanswered(int delta) => Interlocked.Add(ref _unanswered, delta);
 
     public void SessionOpened() => Interlocked.Increment(ref _connected);
     public void SessionClosed() => Interlocked.Decrement(ref _connected);

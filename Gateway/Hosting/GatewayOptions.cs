@@ -20,8 +20,34 @@ public sealed class GatewayOptions
     /// <summary>A session that sends nothing for this long is closed and its participant removed.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>WebSocket ping interval (dead peers are detected by the missing pong).</summary>
+    /// <summary>
+    /// WebSocket ping interval: each session is pinged as it opens and again this long after its last ping was answered
+    /// (never while one is outstanding). Each ping carries a fresh payload that only a client reading its stream can echo.
+    /// Zero: no pings and no pong-based liveness.
+    /// </summary>
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// A session whose ping is unanswered for this long is taken for one that does not read: it gets only every
+    /// <see cref="UnansweredBroadcastEvery"/>th <c>resonance_update</c> (and field frame), no relayed events, until it answers.
+    /// </summary>
+    public TimeSpan PongGrace { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How many broadcasts a session past <see cref="PongGrace"/> gets: 1 in this many.</summary>
+    public int UnansweredBroadcastEvery { get; set; } = 10;
+
+    /// <summary>
+    /// A session whose ping is unanswered for this long is closed with 4408 ("ping unanswered"). Not shorter: a degraded
+    /// non-reader costs little, but one that is cut reconnects at once (a hostile client does), and a reconnection costs
+    /// far more than a minute of degraded broadcasts (docs/benchmarks.md, "Hostile clients").
+    /// </summary>
+    public TimeSpan PongTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Each session's pong timeout is <see cref="PongTimeout"/> plus a random part of this, so that non-readers that came
+    /// together (and reconnect as soon as they are cut) are spread out instead of coming back in one wave.
+    /// </summary>
+    public TimeSpan PongTimeoutSpread { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Per-client cap on queued droppable messages (frames, updates, relayed events); the oldest goes first.</summary>
     public int DroppableQueueLength { get; set; } = 8;

@@ -73,6 +73,7 @@ public sealed partial class ClientSession
         // by what the client could have sent during the stall.
         _messages = new RateBudget(options.MaxMessagesPerSecond, 2 * options.MaxMessagesPerSecond, stall);
         _errors = new RateBudget(options.MaxErrorsPerMinute / 60.0, options.MaxErrorsPerMinute);
+        _pongTimeoutMs = (long)(options.PongTimeout.TotalMilliseconds + Random.Shared.NextDouble() * Math.Max(0, options.PongTimeoutSpread.TotalMilliseconds));
         _writer.Failed = _ => _abort.Cancel();
         _writer.Written = m =>
         {
@@ -90,6 +91,31 @@ public sealed partial class ClientSession
     public bool Authenticated { get; init; }
 
     public AccessTokens? Tokens { get; init; }
+
+    /// <summary>
+    /// The client's answers to the session's pings (null when the connection was not upgraded here, e.g. HTTP/2, and
+    /// its pongs cannot be seen). A client that leaves a ping unanswered past <see cref="GatewayOptions.PongGrace"/> gets
+    /// broadcasts at a reduced rate until it answers, and is closed with <see cref="PingUnanswered"/> after
+    /// <see cref="GatewayOptions.PongTimeout"/>.
+    /// </summary>
+    public PongLiveness? Liveness { get; init; }
+
+    /// <summary>Close code for a session that left a ping unanswered for <see cref="GatewayOptions.PongTimeout"/> (private range).</summary>
+    public const WebSocketCloseStatus PingUnanswered = (WebSocketCloseStatus)4408;
+
+    // Which of its broadcasts a degraded session takes (1 in UnansweredBroadcastEvery); only the fan-out touches it. It
+    // starts at a random turn so the degraded sessions of a space do not all take the same tick.
+    private int _reducedTurn = Random.Shared.Next(1024);
+    // 1 while this session is in the gateway's count of degraded sessions (the pump's upkeep keeps it; the session's end
+    // takes it out, and the pump may still look once after that).
+    private int _countedDegraded;
+    private volatile bool _ended;
+    // This session's pong timeout: PongTimeout plus a random part of PongTimeoutSpread, so non-readers that came together
+    // (a flood started at once, reconnecting as soon as they are cut) are not cut, and do not come back, all together.
+    private readonly long _pongTimeoutMs;
+
+    /// <summary>True while the session's last ping is unanswered past the grace (broadcasts at a reduced rate).</summary>
+    public bool Degraded => Liveness is { Degraded: true };
 
     private long _tokenExpiresTicks = DateTime.MaxValue.Ticks;
 
@@ -115,6 +141,9 @@ public sealed partial class ClientSession
 
     public long Dropped => _writer.Dropped;
 
+    /// <summary>Messages written to the client's connection so far.</summary>
+    public long Written => _writer.WrittenCount;
+
     public void SetField(FieldSubscription? subscription)
     {
         NextFrameDueMs = 0;
@@ -126,7 +155,15 @@ public sealed partial class ClientSession
     /// <summary>The space's latest <c>resonance_update</c> (one framed message shared by every session).</summary>
     public void OfferUpdate(OutboundMessage message)
     {
-        if (_greeted && !_writer.OfferUpdate(message)) _counters.FrameDropped();
+        if (_greeted && TakesBroadcast() && !_writer.OfferUpdate(message)) _counters.FrameDropped();
+    }
+
+    /// <summary>A session that answers its pings takes every broadcast; a degraded one every Nth (one field and an increment).</summary>
+    private bool TakesBroadcast()
+    {
+        if (Liveness is not { Degraded: true }) return true;
+        if (++_reducedTurn % Math.Max(1, _options.UnansweredBroadcastEvery) != 0) return false;
+        return true;
     }
 
     public void OfferFrame(OutboundMessage message)
@@ -136,6 +173,8 @@ public sealed partial class ClientSession
 
     public void SendRelayed(OutboundMessage message)
     {
+        // Relayed events are droppable: a client that does not read gets none until it answers its ping.
+        if (Degraded) return;
         if (_greeted && !_writer.EnqueueRelayed(message)) _counters.FrameDropped();
     }
 
@@ -153,12 +192,15 @@ public sealed partial class ClientSession
     private void Reply(byte[] payload, string type) => SendReliable(OutboundMessage.Text(payload, type));
 
     /// <summary>Sends a close frame after what is already queued; the peer's answer ends the receive loop.</summary>
-    public void RequestClose(WebSocketCloseStatus status, string reason)
+    public void RequestClose(WebSocketCloseStatus status, string reason) => RequestClose(status, reason, TimeSpan.FromSeconds(5));
+
+    /// <param name="answerWithin">How long the peer has to answer the close frame before the connection is cut.</param>
+    private void RequestClose(WebSocketCloseStatus status, string reason, TimeSpan answerWithin)
     {
         if (Interlocked.Exchange(ref _closeRequested, 1) != 0) return;
         _ = CloseOutputAsync(status, reason);
         // A peer that never answers the close frame is cut off (the token source is never disposed, so this is safe late).
-        _abort.CancelAfter(TimeSpan.FromSeconds(5));
+        _abort.CancelAfter(answerWithin);
     }
 
     private async Task CloseOutputAsync(WebSocketCloseStatus status, string reason)
@@ -192,6 +234,8 @@ public sealed partial class ClientSession
         using var stop = stopping.Register(Drain);
         _counters.SessionOpened();
         Reply(ServerMessages.ConnectionEstablished(UserId, Authenticated ? Subject : null, Space, _hub.Geometry.Config, _hub.Latest), "connection_established");
+        // The first ping right behind the greeting: a client that does not read is known within the grace.
+        PingIfDue(Environment.TickCount64);
         _greeted = true;
         if (Authenticated) _ = JoinSubjectAsync();
         try
@@ -209,6 +253,8 @@ public sealed partial class ClientSession
             // A write still waiting for the peer to read will never finish: end with a reset, not a FIN queued behind it.
             if (_writer.WriteBlocked) _writer.ResetOnClose();
             _writer.Close();
+            _ended = true;
+            if (Interlocked.Exchange(ref _countedDegraded, 0) == 1) _counters.Unanswered(-1);
             // Still a member of the hub while leaving: the hub's batcher carries the leave.
             await LeaveAsync();
             _hub.Remove(this);
@@ -253,6 +299,45 @@ public sealed partial class ClientSession
         LogIdle(UserId, Space, _options.IdleTimeout.TotalSeconds);
         _counters.SessionCut("idle");
         RequestClose(WebSocketCloseStatus.NormalClosure, "idle timeout");
+    }
+
+    /// <summary>
+    /// The pong-based liveness look (the hub's pump, about once a second): a session whose ping waited past the grace is
+    /// degraded (<see cref="Degraded"/>), one whose ping waited past <see cref="GatewayOptions.PongTimeout"/> is closed
+    /// with <see cref="PingUnanswered"/>, and one that answered gets its next ping once the keep-alive interval passed.
+    /// </summary>
+    public void CheckLiveness(long nowMs)
+    {
+        if (Liveness is not { } liveness) return;
+        if (Volatile.Read(ref _closeRequested) == 0)
+        {
+            var state = liveness.Evaluate(nowMs, (long)_options.PongGrace.TotalMilliseconds, _pongTimeoutMs);
+            if (state == LivenessState.Unresponsive)
+            {
+                LogPingUnanswered(UserId, Space, _pongTimeoutMs / 1000.0);
+                _counters.SessionCut("pong_timeout");
+                // It does not read, so it will not answer the close frame either: cut it soon after.
+                RequestClose(PingUnanswered, "ping unanswered", TimeSpan.FromSeconds(1));
+            }
+            else PingIfDue(nowMs);
+        }
+        int want = liveness.Degraded && Volatile.Read(ref _closeRequested) == 0 && !_ended ? 1 : 0;
+        int was = Interlocked.Exchange(ref _countedDegraded, want);
+        if (was != want) _counters.Unanswered(want - was);
+        // The session ended while this look ran: take it out again.
+        if (want == 1 && _ended && Interlocked.Exchange(ref _countedDegraded, 0) == 1) _counters.Unanswered(-1);
+    }
+
+    private void PingIfDue(long nowMs)
+    {
+        if (Liveness is not { } liveness || _options.KeepAliveInterval <= TimeSpan.Zero) return;
+        if (!liveness.TryStartPing(nowMs, (long)_options.KeepAliveInterval.TotalMilliseconds, Random.Shared.NextInt64(), out long payload)) return;
+        var frame = new byte[2 + sizeof(long)];
+        frame[0] = 0x80 | 0x9; // FIN, ping
+        frame[1] = sizeof(long);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt64BigEndian(frame.AsSpan(2), payload);
+        // Shared: not counted as a message out (a keep-alive is not traffic the client asked for).
+        SendReliable(new OutboundMessage(frame, "ping", System.Diagnostics.Stopwatch.GetTimestamp(), shared: true));
     }
 
     /// <summary>Closes the session once its access token expired (the hub's pump asks, about once a second).</summary>
@@ -646,6 +731,9 @@ public sealed partial class ClientSession
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {UserId} in {Space} left a message unfinished for {Seconds} s; closing")]
     private partial void LogMessageTimeout(Guid userId, string space, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Session {UserId} in {Space} left a ping unanswered for {Seconds} s (it does not read); closing with 4408")]
+    private partial void LogPingUnanswered(Guid userId, string space, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Session {UserId} in {Space}: access token expired without a refresh; closing")]
     private partial void LogTokenExpired(Guid userId, string space);

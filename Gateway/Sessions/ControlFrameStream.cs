@@ -6,6 +6,7 @@ namespace Resonance.Gateway.Sessions;
 /// The stream the session's <see cref="System.Net.WebSockets.WebSocket"/> protocol reader runs on: reads come from the
 /// upgraded connection; the reader's own writes (pongs, keep-alive pings, close frames) join the session's writer as
 /// reliable messages, so they are ordered with everything else the session sends and never interleave with a frame.
+/// What is read also passes the <see cref="Scanner"/>, which sees the client's pongs (the .NET WebSocket keeps them to itself).
 /// </summary>
 public sealed class ControlFrameStream(Stream transport, Func<OutboundMessage, bool> enqueue) : Stream
 {
@@ -15,11 +16,33 @@ public sealed class ControlFrameStream(Stream transport, Func<OutboundMessage, b
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        transport.ReadAsync(buffer, cancellationToken);
+    /// <summary>Sees every byte read before the protocol reader does (set before the first read).</summary>
+    public ClientFrameScanner? Scanner { get; set; }
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = transport.ReadAsync(buffer, cancellationToken);
+        if (Scanner is not { } scanner) return read;
+        if (read.IsCompletedSuccessfully)
+        {
+            int n = read.Result;
+            scanner.Scan(buffer.Span[..n]);
+            return new ValueTask<int>(n);
+        }
+        return ScanWhenRead(read, buffer, scanner);
+    }
+
+    // Pooled: a read that has to wait for the client costs no allocation either.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<int> ScanWhenRead(ValueTask<int> read, Memory<byte> buffer, ClientFrameScanner scanner)
+    {
+        int n = await read.ConfigureAwait(false);
+        scanner.Scan(buffer.Span[..n]);
+        return n;
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        transport.ReadAsync(buffer, offset, count, cancellationToken);
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException("Reads are asynchronous.");
 

@@ -135,6 +135,13 @@ public static partial class WebSocketEndpoint
         var accepted = await WebSocketHandshake.AcceptAsync(context, o.InlineSocketScheduling, m => writer!.EnqueueReliable(m), o.SocketSendBufferBytes);
         if (accepted is null) return;
         writer = new SessionWriter(accepted.Sink, o.DroppableQueueLength, o.ReliableQueueLength);
+        // Pongs are seen only on a connection upgraded here (its reads pass the control stream).
+        PongLiveness? liveness = null;
+        if (accepted.Control is { } control && o.KeepAliveInterval > TimeSpan.Zero)
+        {
+            var l = liveness = new PongLiveness(Environment.TickCount64);
+            control.Scanner = new ClientFrameScanner((payload, length) => l.Pong(Environment.TickCount64, payload, length));
+        }
         using var socket = accepted.Socket;
         var logger = loggers.CreateLogger<ClientSession>();
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = context.Connection.Id, ["UserId"] = userId, ["Space"] = space });
@@ -147,6 +154,7 @@ public static partial class WebSocketEndpoint
                 Authenticated = expiresUtc is not null,
                 Tokens = tokens,
                 TokenExpiresUtc = expiresUtc ?? DateTime.MaxValue,
+                Liveness = liveness,
             });
         }
         catch (Exception e)

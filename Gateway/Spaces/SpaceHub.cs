@@ -57,6 +57,9 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     public ParticipantBatcher Batcher { get; }
     public SpaceTick Latest => Volatile.Read(ref _latest);
     public int SessionCount => _sessions.Count;
+
+    /// <summary>The sessions as of now (a snapshot; for diagnostics and tests).</summary>
+    public IReadOnlyList<ClientSession> Sessions => _sessions.Snapshot();
     public long TicksReceived => Interlocked.Read(ref _ticksReceived);
     private long _ticksReceived;
     public long Resubscriptions { get; private set; }
@@ -227,7 +230,15 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                 try
                 {
                     if (tick.Seq != _broadcastSeq)
-                        Broadcast(fanOut, sessions, OutboundMessage.Broadcast(ServerMessages.ResonanceUpdate(tick), "resonance_update"), static (s, m) => s.OfferUpdate(m));
+                    {
+                        var update = OutboundMessage.Broadcast(ServerMessages.ResonanceUpdate(tick), "resonance_update");
+                        // Sessions that answer their pings first, then the degraded ones (whose turn it may be): a
+                        // non-reader's send never stands between a reader and its update. A session that changes state
+                        // between the passes at worst skips or repeats this one offer (latest wins).
+                        fanOut.Offer(sessions, update, static (s, m) => { if (!s.Degraded) s.OfferUpdate(m); });
+                        fanOut.Offer(sessions, update, static (s, m) => { if (s.Degraded) s.OfferUpdate(m); });
+                        _counters.Broadcast(update.Type, sessions.Length, update.EnqueuedTimestamp);
+                    }
                     foreach (var e in events)
                         Broadcast(fanOut, sessions, OutboundMessage.Broadcast(ServerMessages.ConsciousnessEvent(e), "consciousness_event"), static (s, m) => s.SendRelayed(m));
                 }
@@ -390,25 +401,21 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     }
 
     private long _lastUpkeepMs = Environment.TickCount64;
-    private long _lastPingMs = Environment.TickCount64;
 
-    /// <summary>One WebSocket ping frame (no payload), the same bytes for every session.</summary>
-    private static readonly byte[] PingFrame = [0x89, 0x00];
-
-    /// <summary>About once a second: sessions silent past the idle timeout are closed; every keep-alive interval all are pinged.</summary>
+    /// <summary>
+    /// About once a second: sessions silent past the idle timeout are closed, and each session's pings are looked at
+    /// (a ping due is sent; one unanswered past the grace degrades the session, past the timeout closes it).
+    /// </summary>
     private void Upkeep(long nowMs)
     {
         _lastUpkeepMs = nowMs;
-        bool ping = _options.KeepAliveInterval > TimeSpan.Zero && nowMs - _lastPingMs >= _options.KeepAliveInterval.TotalMilliseconds;
-        if (ping) _lastPingMs = nowMs;
         var sessions = _sessions.Snapshot();
-        var pingMessage = ping ? new OutboundMessage(PingFrame, "ping", System.Diagnostics.Stopwatch.GetTimestamp(), shared: true) : null;
         var nowUtc = DateTime.UtcNow;
         foreach (var session in sessions)
         {
             session.CloseIfIdle(nowMs);
             session.CloseIfTokenExpired(nowUtc);
-            if (pingMessage is not null) session.SendReliable(pingMessage);
+            session.CheckLiveness(nowMs);
         }
     }
 
@@ -419,7 +426,9 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         // Nothing new since this client's last frame: wait for the next change rather than resend.
         if (session.LastFrameVersion == version) return;
         if (!ReferenceEquals(session.Field, sub)) return;
-        session.NextFrameDueMs = nowMs + (long)(1000 / sub.Rate) - 5;
+        // A client that leaves its ping unanswered gets frames at the reduced rate too (each is encoded for it alone).
+        long period = (long)(1000 / sub.Rate) * (session.Degraded ? Math.Max(1, _options.UnansweredBroadcastEvery) : 1);
+        session.NextFrameDueMs = nowMs + period - 5;
         session.LastFrameVersion = version;
         uint seq = ++session.FrameSeq;
         // Frames carry the subscription's own counter, so each session's frame is encoded for it; the sampling buffer is
