@@ -105,10 +105,18 @@ public sealed partial class EventStore
                 Resonance = EventDialect.ReadDouble(reader, 7),
             };
             long micros = reader.GetValue(8) is long ms ? ms * 1000 : LeafInput.Micros(EventDialect.ReadTime(reader, 8));
-            row = LeafInput.Of(space, e, micros, (byte[])reader.GetValue(4)).Encode();
+            row = LeafInput.Of(space, e, micros, StoredBytes(reader.GetValue(4))).Encode();
         }
         return new FoundLeaf(index, leafInput, row);
     }
+
+    // A hand-edited SQLite row may hold text where bytes belong; it must rebuild to a (different) leaf, not fail the proof.
+    private static byte[] StoredBytes(object value) => value switch
+    {
+        byte[] bytes => bytes,
+        string text => System.Text.Encoding.UTF8.GetBytes(text),
+        _ => System.Text.Encoding.UTF8.GetBytes(Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? ""),
+    };
 
     public async Task<IReadOnlyList<CommittedLeaf>> ReadCommittedAsync(long afterSeq, int limit, CancellationToken cancellationToken)
     {
