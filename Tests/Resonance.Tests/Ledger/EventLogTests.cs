@@ -86,7 +86,7 @@ public sealed class EventLogTests
             {
                 await db.OpenAsync();
                 var command = db.CreateCommand();
-                command.CommandText = "UPDATE consciousness_events SET data = CAST(substr(data, 1, 20) || X'5A' || substr(data, 22) AS BLOB) WHERE event_id = $a;" +
+                command.CommandText = "UPDATE consciousness_events SET data = CAST(substr(data, 1, 20) || (CASE WHEN substr(data, 21, 1) = X'5A' THEN X'A5' ELSE X'5A' END) || substr(data, 22) AS BLOB) WHERE event_id = $a;" +
                                       "UPDATE consciousness_events SET resonance = 0.99 WHERE event_id = $b";
                 command.Parameters.AddWithValue("$a", edited[0].ToString());
                 command.Parameters.AddWithValue("$b", edited[1].ToString());
