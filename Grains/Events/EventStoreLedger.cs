@@ -11,15 +11,20 @@ namespace Resonance.Grains.Events;
 /// </summary>
 public sealed partial class EventStore
 {
+    /// <summary>
+    /// Off only in the ingest benchmark, which measures the log's cost against the same build (docs/benchmarks.md); a
+    /// store without it would break the log's contiguity and must never serve.
+    /// </summary>
+    internal bool AppendsLeaves { get; set; } = true;
+
     /// <summary>Appends the leaves of <paramref name="stored"/> (positions in <paramref name="batch"/>, in commit order).</summary>
     private async Task AppendLeavesAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<EventRecord> batch,
         byte[]?[] sealedData, List<int> stored, CancellationToken cancellationToken)
     {
-        if (stored.Count == 0) return;
+        if (stored.Count == 0 || !AppendsLeaves) return;
         int n = stored.Count;
         var spaces = new string[n];
         var offsets = new long[n];
-        var ids = new Guid[n];
         var inputs = new byte[n][];
         var perSpace = new Dictionary<string, long>(StringComparer.Ordinal);
         for (int j = 0; j < n; j++)
@@ -29,7 +34,6 @@ public sealed partial class EventStore
             spaces[j] = record.Space;
             offsets[j] = perSpace.TryGetValue(record.Space, out long seen) ? seen : 0;
             perSpace[record.Space] = offsets[j] + 1;
-            ids[j] = e.EventId;
             inputs[j] = LeafInput.Of(record.Space, e, _sql.StoredMicros(e.TimestampUtc), sealedData[stored[j]]).Encode();
         }
         if (_ledger.AppendLeaves is { } bulk)
@@ -37,7 +41,6 @@ public sealed partial class EventStore
             await using var command = PostgresPartitions.Command(connection, transaction, bulk);
             EventDialect.Add(command, "lspaces", spaces);
             EventDialect.Add(command, "lks", offsets);
-            EventDialect.Add(command, "lids", ids);
             EventDialect.Add(command, "linputs", inputs);
             EventDialect.Add(command, "total", (long)n);
             int appended = await command.ExecuteNonQueryAsync(cancellationToken);
@@ -62,7 +65,6 @@ public sealed partial class EventStore
             EventDialect.Add(insert, "space", spaces[j]);
             EventDialect.Add(insert, "index", sizes[spaces[j]] + offsets[j]);
             EventDialect.Add(insert, "seq", sizes[""] + j + 1);
-            EventDialect.Add(insert, "id", _sql.Id(ids[j]));
             EventDialect.Add(insert, "input", inputs[j]);
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -81,33 +83,34 @@ public sealed partial class EventStore
         return result;
     }
 
-    public async Task<FoundLeaf?> FindLeafAsync(string space, Guid eventId, CancellationToken cancellationToken)
+    public async Task<FoundLeaf?> GetLeafAsync(string space, long index, Guid eventId, CancellationToken cancellationToken)
     {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
-        await using var command = PostgresPartitions.Command(connection, null, _ledger.FindLeaf);
-        EventDialect.Add(command, "space", space);
-        EventDialect.Add(command, "id", _sql.Id(eventId));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken)) return null;
-        long index = reader.GetInt64(0);
-        var leafInput = (byte[])reader.GetValue(1);
-        byte[]? row = null;
-        if (!reader.IsDBNull(2))
+        byte[] leafInput;
+        await using (var command = PostgresPartitions.Command(connection, null, _ledger.ReadLeaf))
         {
-            // The row as it is stored now, through the same encoding the commit used.
-            var e = new SpaceEvent
-            {
-                EventId = eventId,
-                UserId = EventDialect.ReadId(reader, 2),
-                EventType = reader.GetString(3),
-                X = EventDialect.ReadDouble(reader, 5),
-                Y = EventDialect.ReadDouble(reader, 6),
-                Resonance = EventDialect.ReadDouble(reader, 7),
-            };
-            long micros = reader.GetValue(8) is long ms ? ms * 1000 : LeafInput.Micros(EventDialect.ReadTime(reader, 8));
-            row = LeafInput.Of(space, e, micros, StoredBytes(reader.GetValue(4))).Encode();
+            EventDialect.Add(command, "space", space);
+            EventDialect.Add(command, "index", index);
+            if (await command.ExecuteScalarAsync(cancellationToken) is not byte[] stored) return null;
+            leafInput = stored;
         }
-        return new FoundLeaf(index, leafInput, row);
+        await using var read = PostgresPartitions.Command(connection, null, _ledger.ReadEventRow);
+        EventDialect.Add(read, "space", space);
+        EventDialect.Add(read, "id", _sql.Id(eventId));
+        await using var reader = await read.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken)) return new FoundLeaf(index, leafInput, null);
+        // The row as it is stored now, through the same encoding the commit used.
+        var e = new SpaceEvent
+        {
+            EventId = eventId,
+            UserId = EventDialect.ReadId(reader, 0),
+            EventType = reader.GetString(1),
+            X = EventDialect.ReadDouble(reader, 3),
+            Y = EventDialect.ReadDouble(reader, 4),
+            Resonance = EventDialect.ReadDouble(reader, 5),
+        };
+        long micros = reader.GetValue(6) is long ms ? ms * 1000 : LeafInput.Micros(EventDialect.ReadTime(reader, 6));
+        return new FoundLeaf(index, leafInput, LeafInput.Of(space, e, micros, StoredBytes(reader.GetValue(2))).Encode());
     }
 
     // A hand-edited SQLite row may hold text where bytes belong; it must rebuild to a (different) leaf, not fail the proof.

@@ -17,7 +17,8 @@ public interface ILedgerStore
 {
     Task<IReadOnlyList<StoredLeaf>> ReadLeavesAsync(string space, long fromIndex, int limit, CancellationToken cancellationToken);
 
-    Task<FoundLeaf?> FindLeafAsync(string space, Guid eventId, CancellationToken cancellationToken);
+    /// <summary>Leaf <paramref name="index"/> of the space (event <paramref name="eventId"/>'s), with its event's row rebuilt if still stored; null if no such leaf.</summary>
+    Task<FoundLeaf?> GetLeafAsync(string space, long index, Guid eventId, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<CommittedLeaf>> ReadCommittedAsync(long afterSeq, int limit, CancellationToken cancellationToken);
 }

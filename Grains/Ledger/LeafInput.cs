@@ -60,6 +60,9 @@ public sealed record LeafInput
         return SHA256.HashData(buffer);
     }
 
+    /// <summary>The event id of an encoded leaf input (bytes 1..16), without decoding the rest.</summary>
+    public static Guid EventIdOf(ReadOnlySpan<byte> encoded) => new(encoded.Slice(1, 16), bigEndian: true);
+
     /// <summary>Unix microseconds of an instant, truncated as PostgreSQL's <c>timestamptz</c> stores it.</summary>
     public static long Micros(DateTime utc) => (utc.Ticks - DateTime.UnixEpoch.Ticks) / 10;
 

@@ -13,6 +13,8 @@ public sealed partial class SpaceLogGrain(ILedgerStore store, CheckpointSigner s
 {
     private const int ReadBatch = 8192;
     private readonly MerkleTree _tree = new();
+    // Event id -> leaf index, built while loading (the id is inside each leaf input), so the tables need no id index.
+    private readonly Dictionary<Guid, long> _indexOf = [];
 
     private string Space => this.GetPrimaryKeyString();
 
@@ -35,10 +37,9 @@ public sealed partial class SpaceLogGrain(ILedgerStore store, CheckpointSigner s
 
     public async Task<LogInclusionProof> GetInclusionProof(Guid eventId, long? treeSize)
     {
-        // Found before catching up: a leaf the store has is then inside the tree.
-        var leaf = await store.FindLeafAsync(Space, eventId, CancellationToken.None);
-        if (leaf is null) return new LogInclusionProof { Problem = LogProblem.NotFound, Message = $"The log of space '{Space}' has no event {eventId}." };
         await CatchUpAsync();
+        var leaf = _indexOf.TryGetValue(eventId, out long index) ? await store.GetLeafAsync(Space, index, eventId, CancellationToken.None) : null;
+        if (leaf is null) return new LogInclusionProof { Problem = LogProblem.NotFound, Message = $"The log of space '{Space}' has no event {eventId}." };
         long size = treeSize ?? _tree.Size;
         if (size > _tree.Size)
             return new LogInclusionProof { Problem = LogProblem.OutOfRange, Message = $"treeSize {size} is beyond the log's size {_tree.Size}." };
@@ -80,6 +81,7 @@ public sealed partial class SpaceLogGrain(ILedgerStore store, CheckpointSigner s
                 // Indexes are assigned contiguously in the commit; a hole means the table was edited.
                 if (leaf.Index != _tree.Size)
                     throw new InvalidOperationException($"The log of space '{Space}' has no leaf {_tree.Size} (next stored is {leaf.Index}).");
+                _indexOf[LeafInput.EventIdOf(leaf.LeafInput)] = _tree.Size;
                 _tree.AppendLeaf(leaf.LeafInput);
             }
             if (leaves.Count < ReadBatch) return;

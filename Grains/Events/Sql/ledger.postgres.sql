@@ -13,9 +13,9 @@ CREATE TABLE IF NOT EXISTS event_log_leaves (
     space      text   NOT NULL,
     leaf_index bigint NOT NULL,     -- 0-based position in the space's tree
     seq        bigint NOT NULL,     -- 1-based position in the global commit sequence
-    event_id   uuid   NOT NULL,
-    leaf_input bytea  NOT NULL,     -- the canonical leaf input (LeafInput.cs); the leaf hash is SHA-256(0x00 || it)
+    leaf_input bytea  NOT NULL,     -- the canonical leaf input (LeafInput.cs), event id included; leaf hash = SHA-256(0x00 || it)
     PRIMARY KEY (space, leaf_index)
 );
+-- No index by event id: every index here is paid by every commit, and the space's log grain maps ids to indexes as
+-- it loads the leaves.
 CREATE UNIQUE INDEX IF NOT EXISTS event_log_leaves_seq ON event_log_leaves (seq);
-CREATE UNIQUE INDEX IF NOT EXISTS event_log_leaves_event ON event_log_leaves (event_id);

@@ -7,9 +7,7 @@ CREATE TABLE IF NOT EXISTS event_log_leaves (
     space      TEXT    NOT NULL,
     leaf_index INTEGER NOT NULL,
     seq        INTEGER NOT NULL,
-    event_id   TEXT    NOT NULL,
     leaf_input BLOB    NOT NULL,
     PRIMARY KEY (space, leaf_index)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX IF NOT EXISTS event_log_leaves_seq ON event_log_leaves (seq);
-CREATE UNIQUE INDEX IF NOT EXISTS event_log_leaves_event ON event_log_leaves (event_id);

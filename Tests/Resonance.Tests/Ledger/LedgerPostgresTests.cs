@@ -40,7 +40,7 @@ public sealed class LedgerPostgresTests
         await using var connection = new NpgsqlConnection(db);
         await connection.OpenAsync();
         var leaves = new List<(string Space, long Index, long Seq, Guid Id)>();
-        await using (var command = new NpgsqlCommand("SELECT space, leaf_index, seq, event_id FROM event_log_leaves ORDER BY seq", connection))
+        await using (var command = new NpgsqlCommand("SELECT space, leaf_index, seq, encode(substring(leaf_input from 2 for 16), 'hex')::uuid FROM event_log_leaves ORDER BY seq", connection))
         await using (var reader = await command.ExecuteReaderAsync())
             while (await reader.ReadAsync()) leaves.Add((reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetGuid(3)));
         var stored = new HashSet<Guid>();
@@ -64,7 +64,7 @@ public sealed class LedgerPostgresTests
         // Every logged input is what its row rebuilds to (microsecond timestamps, positions, payload hash).
         foreach (var l in leaves)
         {
-            var found = await a.FindLeafAsync(l.Space, l.Id, CancellationToken.None);
+            var found = await a.GetLeafAsync(l.Space, l.Index, l.Id, CancellationToken.None);
             Assert.NotNull(found);
             Assert.Equal(found.LeafInput, found.RowLeafInput);
         }

@@ -81,7 +81,7 @@ public sealed class LedgerSiloFailoverTests(ITestOutputHelper output)
             await using (var connection = new NpgsqlConnection(postgres))
             {
                 await connection.OpenAsync();
-                await using var command = new NpgsqlCommand("SELECT l.seq, e.id FROM consciousness_events e JOIN event_log_leaves l ON l.event_id = e.id ORDER BY l.seq", connection);
+                await using var command = new NpgsqlCommand("SELECT l.seq, e.id FROM consciousness_events e JOIN event_log_leaves l ON encode(substring(l.leaf_input from 2 for 16), 'hex')::uuid = e.id ORDER BY l.seq", connection);
                 await using var reader = await command.ExecuteReaderAsync();
                 while (await reader.ReadAsync()) stored.Add((reader.GetInt64(0), reader.GetGuid(1)));
             }
