@@ -42,7 +42,8 @@ public sealed partial class EventExportGrain(ILedgerStore store, RedisStreamConn
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Pump();
 
-    public async Task<long> ExportedThrough() => StreamEntries.SeqOf(await StreamAppendScript.LastIdAsync(await redis.GetAsync(), Options.RedisStream!));
+    public async Task<long> ExportedThrough() =>
+        Options.Enabled ? StreamEntries.SeqOf(await StreamAppendScript.LastIdAsync(await redis.GetAsync(), Options.RedisStream!)) : 0;
 
     /// <summary>Exports until caught up; a call while a pump runs makes that pump look again instead of starting a second.</summary>
     private async Task Pump()
@@ -86,7 +87,7 @@ public sealed partial class EventExportGrain(ILedgerStore store, RedisStreamConn
             if (leaves[0].Seq != _position.Value + 1)
                 throw new InvalidOperationException($"The commit sequence has no {_position.Value + 1} (next stored is {leaves[0].Seq}).");
             var entries = leaves.Select(l => (StreamEntries.Id(l.Seq), StreamEntries.Fields(l))).ToList();
-            var (added, last) = await StreamAppendScript.RunAsync(db, stream, _position.Value == 0 ? "0-0" : StreamEntries.Id(_position.Value), Options.MaxLength, entries);
+            var (added, last) = await StreamAppendScript.RunAsync(db, stream, StreamEntries.Id(_position.Value), Options.MaxLength, entries);
             long now = StreamEntries.SeqOf(last);
             if (added == 0 && now != _position.Value) LogPositionMoved(_position.Value, now);
             _position = now;
