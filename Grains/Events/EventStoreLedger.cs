@@ -1,5 +1,4 @@
 using System.Data.Common;
-using Resonance.Grains.Hosting.Storage;
 using Resonance.Grains.Ledger;
 
 namespace Resonance.Grains.Events;
