@@ -14,6 +14,12 @@ public sealed class Pseudonyms(AuthKeys keys)
 {
     private readonly byte[] _key = keys.Pseudonym;
 
+    /// <summary>
+    /// Whether an id has the form of a public id (UUID version 8, as <see cref="Of"/> makes them). Client-chosen memory ids
+    /// may not: a memory node with a participant's public id would take that participant's node grain.
+    /// </summary>
+    public static bool IsPublicIdForm(Guid id) => id.Version == 8;
+
     public Guid Of(string space, Guid subject)
     {
         int spaceBytes = Encoding.UTF8.GetByteCount(space);

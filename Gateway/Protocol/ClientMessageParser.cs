@@ -117,6 +117,9 @@ public static class ClientMessageParser
     private static MemoryCrystallizeMessage Memory(MessageFields f, SpaceConfig space)
     {
         var id = f.OptionalGuid("memoryId");
+        // Participants' node ids are their public ids (version 8); a memory node under one would squat that node.
+        if (id is { } chosen && Auth.Pseudonyms.IsPublicIdForm(chosen))
+            throw new ProtocolException(ErrorCodes.InvalidValue, "'memoryId' must not be a version-8 UUID (the form of participants' public ids); use a random (version 4) UUID.", "memoryId");
         var update = new MemoryUpdate
         {
             X = f.RequiredDouble("x", 0, space.Width, maxExclusive: true),

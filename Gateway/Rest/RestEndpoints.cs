@@ -317,6 +317,11 @@ public static partial class RestEndpoints
         {
             return Error(503, ErrorCodes.Unavailable, "The forecast could not be computed now; retry.");
         }
+        if (report.Status == ForecastVerdict.Training)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = "5";
+            return Error(503, ErrorCodes.Unavailable, "The space's first forecast model is being trained; retry in a few seconds.");
+        }
         long origin = report.OriginUtc is { } at ? ServerMessages.UnixMs(at) : 0;
         return Results.Json(new
         {

@@ -57,9 +57,16 @@ public sealed partial class ForecastGrain(IOptions<ForecastOptions> options, ILo
         string space = this.GetPrimaryKeyString();
         if (_model is null)
         {
-            // No model yet: the one time a request waits for training (on the history it just read).
+            // No model yet: the one time a request waits for training (on the history it just read), for a bounded time.
             var history = await Space.GetMeasureHistory(Options.HistorySeconds);
-            var trained = await TrainAsync(history);
+            var training = TrainAsync(history);
+            if (await Task.WhenAny(training, Task.Delay(Options.FirstTrainingWait)) != training)
+            {
+                // It goes on (and is logged if it fails); the next request finds the model or waits on the same training.
+                _ = training.ContinueWith(static t => t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+                return SpaceForecaster.Training(space, history.Length, horizonSeconds, Options, DateTime.UtcNow);
+            }
+            var trained = await training;
             if (trained is null) return SpaceForecaster.Insufficient(space, history.Length, horizonSeconds, Options, DateTime.UtcNow);
             return trained.Report(space, history, horizonSeconds, Options, DateTime.UtcNow);
         }

@@ -26,6 +26,13 @@ public sealed class ForecastOptions
     /// <summary>Retraining period of the forecast grain's timer (only while someone asks and new history arrives).</summary>
     public TimeSpan RetrainInterval { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// How long the first request of a space waits for its first model. Training takes longer on a loaded silo; past this
+    /// the request is answered <c>training</c> (REST: 503 with Retry-After) while the training goes on, so a request
+    /// never runs into the cluster's response timeout.
+    /// </summary>
+    public TimeSpan FirstTrainingWait { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>A forecaster nobody asked for this long stops its timer and deactivates.</summary>
     public TimeSpan KeepWarmFor { get; set; } = TimeSpan.FromMinutes(10);
 
@@ -58,6 +65,7 @@ public sealed class ForecastOptions
         if (DefaultHorizon < 1 || DefaultHorizon > MaxHorizon) return "DefaultHorizon must be within [1, MaxHorizon].";
         if (MinHistorySamples < 120 || MinHistorySamples > HistorySeconds) return "MinHistorySamples must be within [120, HistorySeconds].";
         if (!(HeldOutFraction is > 0.05 and < 0.5)) return "HeldOutFraction must be within (0.05, 0.5).";
+        if (FirstTrainingWait <= TimeSpan.Zero || FirstTrainingWait > TimeSpan.FromSeconds(25)) return "FirstTrainingWait must be within (0, 25 s] (below the cluster's 30 s response timeout).";
         if (RetrainInterval < TimeSpan.FromSeconds(1)) return "RetrainInterval must be at least 1 s.";
         if (Trees < 1 || Leaves < 2 || MinExamplesPerLeaf < 1 || !(LearningRate is > 0 and <= 1)) return "FastTree settings are out of range.";
         if (MaxTrainingRows < 1000) return "MaxTrainingRows must be at least 1000.";

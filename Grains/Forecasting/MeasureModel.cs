@@ -201,4 +201,6 @@ public static class ForecastVerdict
     public const string Skill = "skill";
     public const string NoSkill = "no_skill";
     public const string InsufficientHistory = "insufficient_history";
+    /// <summary>A report status only: the space's first model is still being trained; ask again shortly.</summary>
+    public const string Training = "training";
 }

@@ -104,10 +104,17 @@ public sealed class SpaceForecaster
     }
 
     /// <summary>The report while there is no model: how much history there is and how much is needed.</summary>
-    public static ForecastReport Insufficient(string space, int historySamples, int horizon, ForecastOptions options, DateTime utcNow) => new()
+    public static ForecastReport Insufficient(string space, int historySamples, int horizon, ForecastOptions options, DateTime utcNow) =>
+        Placeholder(ForecastVerdict.InsufficientHistory, space, historySamples, horizon, options, utcNow);
+
+    /// <summary>The answer while the space's first model is still being trained (no forecast yet).</summary>
+    public static ForecastReport Training(string space, int historySamples, int horizon, ForecastOptions options, DateTime utcNow) =>
+        Placeholder(ForecastVerdict.Training, space, historySamples, horizon, options, utcNow);
+
+    private static ForecastReport Placeholder(string status, string space, int historySamples, int horizon, ForecastOptions options, DateTime utcNow) => new()
     {
         Space = space,
-        Status = ForecastVerdict.InsufficientHistory,
+        Status = status,
         Horizon = horizon,
         GeneratedUtc = utcNow,
         HistorySamples = historySamples,
@@ -116,7 +123,7 @@ public sealed class SpaceForecaster
         Measures = [.. Measures.Select(m => new MeasureForecast
         {
             Name = m.Name,
-            Skill = new ForecastSkill { Verdict = ForecastVerdict.InsufficientHistory },
+            Skill = new ForecastSkill { Verdict = status },
         })],
     };
 

@@ -10,7 +10,7 @@ using Resonance.Grains.Spaces;
 
 namespace Resonance.Fuzz;
 
-public enum RestEndpoint { Field, Nodes, Events, Aggregates, PostEvents, LogProof, LogConsistency }
+public enum RestEndpoint { Field, Nodes, Events, Aggregates, PostEvents, Preferences, LogProof, LogConsistency }
 
 /// <summary>One REST input: the endpoint, its query (name, value) pairs, or the POST body with each item's expectation.</summary>
 public sealed record RestCase(RestEndpoint Endpoint, (string Name, string Value)[] Query, byte[]? Body, MessageCase[]? Items, bool MustSucceed)
@@ -131,7 +131,21 @@ public static class RestGen
         }
     }
 
-    public static readonly Gen<RestCase> Any = Gen.Frequency((2, Field), (2, Nodes), (2, Events), (1, Aggregates), (3, PostEvents), (1, LogProof), (1, LogConsistency));
+    /// <summary>
+    /// <c>PUT /api/me/preferences</c> bodies: the one valid shape (<c>{"collective": bool}</c>, which must pass with that
+    /// value), and objects with other fields, other value kinds, duplicates, and raw garbage (which must be refused).
+    /// </summary>
+    public static readonly Gen<RestCase> Preferences = Gen.Frequency(
+        (2, Gen.Bool.Select(b => new RestCase(RestEndpoint.Preferences, [("expect", b ? "true" : "false")],
+            Encoding.UTF8.GetBytes($"{{\"collective\":{(b ? "true" : "false")}}}"), null, true))),
+        (3, Gen.Select(Gen.OneOf("collective", "Collective", "collectve", "", "x", "collective "), Gen.OneOf("0", "1", "\"true\"", "null", "[]", "{}", "1e400", "\"\""),
+                (name, value) => new RestCase(RestEndpoint.Preferences, [], Encoding.UTF8.GetBytes($"{{\"{name}\":{value}}}"), null, false))),
+        (1, Gen.Bool.Select(b => new RestCase(RestEndpoint.Preferences, [],
+            Encoding.UTF8.GetBytes($"{{\"collective\":{(b ? "true" : "false")},\"extra\":1}}"), null, false))),
+        (2, Gen.Byte.Array[0, 64].Select(b => new RestCase(RestEndpoint.Preferences, [], b, null, false))),
+        (1, Gen.Int[4097, 6000].Select(n => new RestCase(RestEndpoint.Preferences, [], Encoding.UTF8.GetBytes("{\"collective\":true" + new string(' ', n) + "}"), null, false))));
+
+    public static readonly Gen<RestCase> Any = Gen.Frequency((2, Field), (2, Nodes), (2, Events), (1, Aggregates), (3, PostEvents), (1, Preferences), (1, LogProof), (1, LogConsistency));
 }
 
 /// <summary>
@@ -168,6 +182,22 @@ public static class RestFuzz
         if (!MessageGen.DocumentedCodes.Contains(e.Code)) throw new FuzzFailure($"undocumented code {e.Code} for {c}");
         if (e.Status is not (400 or 413)) throw new FuzzFailure($"status {e.Status} for {c}");
         if (c.MustSucceed) throw new FuzzFailure($"a valid query was rejected: {e} for {c}");
+    }
+
+    /// <summary>An independent reading of the one valid shape: a JSON object whose only property is a boolean "collective".</summary>
+    private static bool IsExactlyCollective(byte[] body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.ValueKind == JsonValueKind.Object
+                && doc.RootElement.EnumerateObject().All(p => p.Name == "collective" && p.Value.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                && doc.RootElement.EnumerateObject().Any();
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
     }
 
     private static void CheckUnguarded(RestCase c)
@@ -233,6 +263,15 @@ public static class RestFuzz
                 Error(e, c);
                 if (e is null && (from < 0 || to < from))
                     throw new FuzzFailure($"accepted from {from}, to {to}: {c}");
+                break;
+            }
+            case RestEndpoint.Preferences:
+            {
+                var e = RestValidation.Preferences(c.Body!, out var preferences);
+                Error(e, c);
+                if (c.MustSucceed && preferences.Collective != (c.Query[0].Value == "true")) throw new FuzzFailure($"collective {preferences.Collective}: {c}");
+                // Anything else than the one valid shape is refused (the generator's non-valid cases are all invalid).
+                if (!c.MustSucceed && e is null && !IsExactlyCollective(c.Body!)) throw new FuzzFailure($"accepted: {c}");
                 break;
             }
             case RestEndpoint.PostEvents:

@@ -109,7 +109,11 @@ public sealed class ViewerBrowserTests(ITestOutputHelper output)
             Assert.True(Near(byId[other.UserId], Other, 0.01), $"other node at {byId[other.UserId]}");
 
             // Nodes on the overlay: the own node highlighted (white core), the other one in the participant colour, nothing far away.
-            var overlay = await page.EvaluateAsync<int[][]>($"() => [{Overlay(Own)}, {Overlay(Other)}, {Overlay(Far[0])}]");
+            // Polled: the overlay is repainted on the viewer's next node refresh, which may come after the listing above.
+            static bool OtherPainted(int[] p) => Math.Abs(p[0] - 0x4f) < 24 && Math.Abs(p[1] - 0xd1) < 24 && Math.Abs(p[2] - 0xc5) < 24 && p[3] == 255;
+            var overlay = await Eventually.Until(
+                () => page.EvaluateAsync<int[][]>($"() => [{Overlay(Own)}, {Overlay(Other)}, {Overlay(Far[0])}]"),
+                o => o[0][3] == 255 && OtherPainted(o[1]), TimeSpan.FromSeconds(15), "both nodes painted on the overlay");
             Assert.True(overlay[0][0] > 240 && overlay[0][1] > 240 && overlay[0][2] > 240 && overlay[0][3] == 255, $"own node pixel {string.Join(",", overlay[0])}");
             Assert.True(Math.Abs(overlay[1][0] - 0x4f) < 24 && Math.Abs(overlay[1][1] - 0xd1) < 24 && Math.Abs(overlay[1][2] - 0xc5) < 24 && overlay[1][3] == 255,
                 $"other node pixel {string.Join(",", overlay[1])}");

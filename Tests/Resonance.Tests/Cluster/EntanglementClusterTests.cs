@@ -84,8 +84,11 @@ public sealed class EntanglementClusterTests(ClusterFixture fixture) : IClassFix
             await stopLocked.CancelAsync();
             streams.Add(Stream(space, b, 17, 16, hz: 1.37, offset: 0.5, stopAll.Token));
             await Eventually.Until(() => Grains.GetGrain<INodeGrain>(b).GetSnapshot(), s => s!.Frequency == 1.37, what: "b drifted");
-            await Task.Delay(TimeSpan.FromSeconds(4)); // two windows
-            tick = await Grains.GetGrain<ISpaceGrain>(space).GetLatestTick();
+            // Two windows (2 s each) after the drift, in time and in ticks (10 Hz): a loaded machine only makes the wait longer.
+            long drifted = (await Grains.GetGrain<ISpaceGrain>(space).GetLatestTick()).Seq;
+            var since = System.Diagnostics.Stopwatch.StartNew();
+            tick = await Eventually.Until(() => Grains.GetGrain<ISpaceGrain>(space).GetLatestTick(),
+                t => t.Seq >= drifted + 40 && since.Elapsed >= TimeSpan.FromSeconds(4), TimeSpan.FromSeconds(60), "two windows of ticks after the drift");
             var pair = Assert.Single(tick.Pairs);
             Assert.Equal("explicit", pair.Type);
             Assert.Empty(ticks.Notices(EntanglementState.Broken));

@@ -34,12 +34,47 @@ public sealed class ForecastEndpointTests(ForecastGatewayFixture fixture) : ICla
 
     private static long NowSecond => DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
-    private async Task<JsonElement> Forecast(string space, string query = "?horizon=60")
+    private Task<JsonElement> Forecast(string space, string query = "?horizon=60") => ForecastAsync(Http, space, query);
+
+    /// <summary>
+    /// A forecast as a client gets it: a first model still being trained answers 503 with Retry-After (documented), and
+    /// the client asks again; anything else must be 200.
+    /// </summary>
+    public static async Task<JsonElement> ForecastAsync(HttpClient http, string space, string query = "?horizon=60")
     {
-        var response = await Http.GetAsync($"/api/spaces/{space}/forecast{query}");
-        string body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}: {body}");
+        var (status, body) = await Eventually.Until(async () =>
+        {
+            using var response = await http.GetAsync($"/api/spaces/{space}/forecast{query}");
+            bool training = response.StatusCode == HttpStatusCode.ServiceUnavailable && response.Headers.RetryAfter is not null;
+            return (training ? (HttpStatusCode?)null : response.StatusCode, await response.Content.ReadAsStringAsync());
+        }, r => r.Item1 is not null, TimeSpan.FromMinutes(3), $"a forecast of {space} once its first model is trained");
+        Assert.True(status == HttpStatusCode.OK, $"{status}: {body}");
         return JsonDocument.Parse(body).RootElement;
+    }
+
+    [Fact]
+    public async Task A_first_model_that_takes_longer_than_the_wait_is_answered_training_and_then_served()
+    {
+        await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Resonance:Forecast:AllowHistorySeeding"] = "true",
+            // Far below any training time: the first request cannot wait for the model.
+            ["Resonance:Forecast:FirstTrainingWait"] = "00:00:00.001",
+            ["Resonance:Field:SpaceIdleGrace"] = "00:10:00",
+        });
+        await host.Grains.GetGrain<ISpaceGrain>("fc-slow").SeedMeasureHistoryForTesting(SyntheticHistory.Periodic(900, NowSecond - 1));
+        using var http = new HttpClient { BaseAddress = host.Http };
+        using (var first = await http.GetAsync("/api/spaces/fc-slow/forecast"))
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, first.StatusCode);
+            Assert.NotNull(first.Headers.RetryAfter);
+            var error = JsonDocument.Parse(await first.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+            Assert.Equal("unavailable", error.GetProperty("code").GetString());
+        }
+        // The training went on without the request: a later one is served by its model.
+        var served = await ForecastAsync(http, "fc-slow");
+        Assert.Equal("ok", served.GetProperty("status").GetString());
+        Assert.Equal(900, served.GetProperty("model").GetProperty("historySeconds").GetInt32());
     }
 
     [Fact]

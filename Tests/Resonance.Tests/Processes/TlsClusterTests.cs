@@ -63,8 +63,11 @@ public sealed class TlsClusterTests
             settings["Resonance:Gateway:Mode"] = "client";
             await using var gateway = await GatewayHost.StartAsync(settings);
 
-            await using var client = await WsClient.ConnectAsync(new Uri(gateway.WebSocket + "?space=tls"));
+            // With an identity (issued and checked over the TLS connections too), so the stored author can be compared.
+            var identity = await Identity.CreateAsync(gateway.Http);
+            await using var client = await WsClient.ConnectAsync(identity.WithToken(new Uri(gateway.WebSocket + "?space=tls")));
             var hello = (await client.WaitForTypeAsync("connection_established")).Json;
+            Assert.Equal(identity.UserId, hello.GetProperty("subject").GetGuid());
             await client.SendAsync(new { type = "harmonic_stream", frequency = 432, amplitude = 0.7, phase = 0.3 });
             await client.SendAsync(new { type = "memory_crystallize", x = 10, y = 12, harmonic = 528, influence = 0.6, content = "over tls" });
             var memory = (await client.WaitForTypeAsync("memory_crystallized")).Json;
@@ -77,7 +80,7 @@ public sealed class TlsClusterTests
             Assert.Equal("over tls", node!.Content);
             var stored = await gateway.Grains.GetGrain<IEventLogGrain>(0).Query(new EventQuery("tls", DateTime.UtcNow.AddHours(-1), DateTime.UtcNow.AddHours(1), 10));
             Assert.Equal("{\"via\":\"tls\"}", Assert.Single(stored).Event.DataJson);
-            Assert.Equal(hello.GetProperty("userId").GetGuid(), stored[0].Event.UserId);
+            Assert.Equal(identity.UserId, stored[0].Event.UserId);
         }
         finally
         {

@@ -62,6 +62,15 @@ public sealed class AuthorizationTests(SecurityFixture fixture) : IClassFixture<
         // The victim's node was never streamed by the attacker.
         var node = await Host.Grains.GetGrain<INodeGrain>(victimPublic).GetSnapshot();
         Assert.Equal((5.0, 5.0), (node!.X, node.Y));
+
+        // Nor can the attacker squat the victim's node by crystallising a memory under its public id (the victim would
+        // be locked out of the space once it left): ids of that form are refused as memory ids.
+        await self.SendAsync(new { type = "memory_crystallize", memoryId = victimPublic, x = 1.0, y = 1.0, harmonic = 2.0 });
+        var squat = (await self.WaitForTypeAsync("error")).Json;
+        Assert.Equal(("invalid_value", "memoryId"), (squat.GetProperty("code").GetString(), squat.GetProperty("field").GetString()));
+        await v.SendAsync(new { type = "harmonic_stream", frequency = 3, amplitude = 0.6, x = 5.0, y = 5.0 });
+        await Eventually.Until(() => Host.Grains.GetGrain<INodeGrain>(victimPublic).GetSnapshot(),
+            s => s is { Live: true, Kind: NodeKind.Participant, Strength: 0.6 }, what: "the victim still streams as a participant");
     }
 
     [Fact]
