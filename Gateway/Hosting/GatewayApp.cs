@@ -151,6 +151,7 @@ public static partial class GatewayApp
         if (dashboard) app.MapOrleansDashboard("/dashboard");
         WebSocketEndpoint.Map(app);
         RestEndpoints.Map(app);
+        LogEndpoints.Map(app);
         IdentityEndpoints.Map(app);
         MeEndpoints.Map(app);
         // Ready: the cluster answers a grain call, and the gateway is not draining.

@@ -66,6 +66,9 @@ public sealed class EventDialect
     /// <summary>Deletes the space's marks whose seq is in @seqs (an array on PostgreSQL, a JSON array on SQLite).</summary>
     public required string DeleteRollupMarks { get; init; }
 
+    /// <summary>An instant as this database stores it, in Unix microseconds (SQLite keeps milliseconds, PostgreSQL microseconds).</summary>
+    public long StoredMicros(DateTime t) => Kind == StorageDialect.Postgres ? Ledger.LeafInput.Micros(Utc(t)) : (long)Time(t) * 1000;
+
     /// <summary>An instant as this database stores it.</summary>
     public object Time(DateTime t) => Kind == StorageDialect.Postgres ? Utc(t) : (long)(Utc(t) - DateTime.UnixEpoch).TotalMilliseconds;
 
@@ -121,16 +124,17 @@ public sealed class EventDialect
             WHERE EXISTS (SELECT 1 FROM resonance_subject_keys k WHERE k.subject = @user AND k.wrapped_key IS NOT NULL)
             ON CONFLICT DO NOTHING
             """,
+        // Answers the 1-based batch positions of the events actually stored (the event log appends exactly those).
         // Duplicates inside a batch collapse to the earliest; sorting by id keeps the registry's lock order the same
         // across writers (no deadlocks between concurrent batches). The minutes of the events actually stored are marked
         // for the rollups in the same statement, so a commit and its mark are one.
         InsertBatch = """
             WITH batch AS (
                 SELECT DISTINCT ON (id) * FROM unnest(@ids::uuid[], @users::uuid[], @spaces::text[], @types::text[], @datas::bytea[],
-                                                      @xs::float8[], @ys::float8[], @rs::float8[], @tss::timestamptz[])
-                    AS b (id, user_id, space, event_type, event_data, x, y, resonance, ts)
+                                                      @xs::float8[], @ys::float8[], @rs::float8[], @tss::timestamptz[]) WITH ORDINALITY
+                    AS b (id, user_id, space, event_type, event_data, x, y, resonance, ts, ord)
                 WHERE EXISTS (SELECT 1 FROM resonance_subject_keys k WHERE k.subject = b.user_id AND k.wrapped_key IS NOT NULL)
-                ORDER BY id, ts
+                ORDER BY id, ts, ord
             ), fresh AS (
                 INSERT INTO consciousness_event_ids (id, "timestamp")
                 SELECT id, ts FROM batch ORDER BY id
@@ -143,10 +147,12 @@ public sealed class EventDialect
                        CASE WHEN b.x IS NULL OR b.y IS NULL THEN NULL ELSE ST_MakePoint(b.x, b.y) END, b.resonance, b.ts
                 FROM batch b JOIN fresh f ON f.id = b.id
                 ON CONFLICT DO NOTHING
-                RETURNING space, "timestamp"
+                RETURNING id, space, "timestamp"
+            ), marks AS (
+                INSERT INTO event_rollup_marks (space, minute)
+                SELECT DISTINCT space, date_trunc('minute', "timestamp" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' FROM stored
             )
-            INSERT INTO event_rollup_marks (space, minute)
-            SELECT DISTINCT space, date_trunc('minute', "timestamp" AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' FROM stored
+            SELECT b.ord FROM stored s JOIN batch b ON b.id = s.id ORDER BY b.ord
             """,
         Query = """
             SELECT id, user_id, event_type, event_data, ST_X(position), ST_Y(position), resonance, "timestamp", k.master_key_id, k.wrapped_key

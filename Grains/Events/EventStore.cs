@@ -3,6 +3,7 @@ using System.Data.Common;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Resonance.Grains.Hosting.Storage;
+using Resonance.Grains.Ledger;
 using Resonance.Grains.Privacy;
 using Resonance.Grains.Rollups;
 
@@ -16,9 +17,10 @@ namespace Resonance.Grains.Events;
 /// counterpart. A batch is one transaction (on PostgreSQL one statement over arrays); an event whose id is stored is
 /// skipped, so retries are harmless.
 /// </summary>
-public sealed partial class EventStore : IEventStore, IRollupStore, IAsyncDisposable
+public sealed partial class EventStore : IEventStore, IRollupStore, ILedgerStore, IAsyncDisposable
 {
     private readonly EventDialect _sql;
+    private readonly LedgerSql _ledger;
     private readonly DbDataSource _source;
     private readonly PostgresPartitions? _partitions;
     private readonly string? _sqlitePath;
@@ -28,6 +30,7 @@ public sealed partial class EventStore : IEventStore, IRollupStore, IAsyncDispos
         Func<ISubjectKeyStore, SubjectKeys> keys, ILogger logger)
     {
         _sql = sql;
+        _ledger = LedgerSql.For(sql.Kind);
         _source = source;
         _partitions = partitions;
         _sqlitePath = sqlitePath;
@@ -68,6 +71,7 @@ public sealed partial class EventStore : IEventStore, IRollupStore, IAsyncDispos
             await _partitions.ApplySchemaAsync(connection, transaction, cancellationToken);
         }
         foreach (var script in _sql.Scripts) await PostgresPartitions.Execute(connection, transaction, script, cancellationToken);
+        await PostgresPartitions.Execute(connection, transaction, _ledger.Schema, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         if (_partitions is not null) await _partitions.PrepareAheadAsync(DateTime.UtcNow, cancellationToken);
         await Keys.InitializeAsync(cancellationToken);
@@ -152,20 +156,27 @@ public sealed partial class EventStore : IEventStore, IRollupStore, IAsyncDispos
             EventDialect.Add(command, "ys", ys);
             EventDialect.Add(command, "rs", rs);
             EventDialect.Add(command, "tss", tss);
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            var stored = new List<int>(n);
+            await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+                while (await reader.ReadAsync(cancellationToken)) stored.Add((int)reader.GetInt64(0) - 1);
+            await AppendLeavesAsync(connection, transaction, batch, sealedData, stored, cancellationToken);
         }
         else
         {
             await using var command = PostgresPartitions.Command(connection, transaction, _sql.Insert);
             var minutes = new HashSet<(string Space, DateTime Minute)>();
+            var stored = new List<int>(batch.Count);
             for (int k = 0; k < batch.Count; k++)
             {
                 var record = batch[k];
                 command.Parameters.Clear();
                 BindEvent(command, record, sealedData[k]!);
-                // Only events actually stored (not a resent id) make their minute's rollup out of date.
+                // Only events actually stored (not a resent id) make their minute's rollup out of date and enter the log.
                 if (await command.ExecuteNonQueryAsync(cancellationToken) > 0)
+                {
                     minutes.Add((record.Space, Minutes.Floor(AsUtc(record.Event.TimestampUtc))));
+                    stored.Add(k);
+                }
             }
             if (_sql.MarkMinute is { } mark && minutes.Count > 0)
             {
@@ -178,6 +189,7 @@ public sealed partial class EventStore : IEventStore, IRollupStore, IAsyncDispos
                     await marker.ExecuteNonQueryAsync(cancellationToken);
                 }
             }
+            await AppendLeavesAsync(connection, transaction, batch, sealedData, stored, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
     }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Hosting;
 using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Orleans.Runtime;
+using Resonance.Grains.Export;
 
 namespace Resonance.Grains.Events;
 
@@ -11,7 +12,7 @@ namespace Resonance.Grains.Events;
 /// database pushes back on the callers instead of growing memory. The store's schema is applied before the silo
 /// becomes active (<see cref="EventsSiloBuilderExtensions"/>).
 /// </summary>
-public sealed partial class EventWriter(IEventStore store, RollupStarter rollups, ILogger<EventWriter> logger) : BackgroundService
+public sealed partial class EventWriter(IEventStore store, RollupStarter rollups, ExportNotifier export, ILogger<EventWriter> logger) : BackgroundService
 {
     public const int MaxBatch = 512;
     private const int Capacity = 16 * 1024;
@@ -58,6 +59,7 @@ public sealed partial class EventWriter(IEventStore store, RollupStarter rollups
                 Interlocked.Add(ref _committed, batch.Count);
                 foreach (var p in batch) p.Committed.TrySetResult();
                 foreach (var space in records.Select(r => r.Space).Distinct()) rollups.Touch(space);
+                export.Committed();
             }
             catch (Exception e)
             {

@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Resonance.Grains.Export;
+using Resonance.Grains.Ledger;
 using Resonance.Grains.Privacy;
 using Resonance.Grains.Rollups;
 
@@ -34,6 +36,17 @@ public static class EventsSiloBuilderExtensions
         });
         builder.Services.AddSingleton(sp => sp.GetRequiredService<EventStore>().Keys);
         builder.Services.AddSingleton<IEventStore>(sp => sp.GetRequiredService<EventStore>());
+        // The tamper-evident log: leaves are appended by the store's commits; the space log grains sign checkpoints with
+        // the configured key (else one generated next to the databases, like the master key).
+        var ledger = configuration.GetSection(LedgerOptions.Section).Get<LedgerOptions>() ?? new();
+        string signingFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sqlitePath)) ?? ".", "log-signing-key.pem");
+        builder.Services.AddSingleton(_ => CheckpointSigner.FromOptions(ledger, signingFile));
+        builder.Services.AddSingleton<ILedgerStore>(sp => sp.GetRequiredService<EventStore>());
+        // The Redis stream export (off unless Resonance:Export:RedisStream is set).
+        var export = configuration.GetSection(EventExportOptions.Section).Get<EventExportOptions>() ?? new();
+        builder.Services.AddOptions<EventExportOptions>().BindConfiguration(EventExportOptions.Section);
+        builder.Services.AddSingleton(sp => new RedisStreamConnection(export, sp.GetRequiredService<IConfiguration>()));
+        builder.Services.AddSingleton<ExportNotifier>();
         // The rollup grains read events and own event_rollups through the same store.
         builder.Services.AddSingleton<IRollupStore>(sp => sp.GetRequiredService<EventStore>());
         builder.Services.AddOptions<RollupOptions>().BindConfiguration(RollupOptions.Section);
@@ -51,6 +64,22 @@ public static class EventsSiloBuilderExtensions
             {
                 // The next silo start (or the reminder, once registered) tries again; nothing depends on it yet.
                 sp.GetRequiredService<ILogger<EventMaintenanceGrain>>().LogWarning(e, "Starting the event store maintenance failed");
+            }
+            var signer = sp.GetRequiredService<CheckpointSigner>();
+            if (storage.UsePostgres && signer.FromFile)
+                sp.GetRequiredService<ILogger<CheckpointSigner>>().LogWarning(
+                    "Resonance:Log:SigningKey is not set: this silo signs log checkpoints with a key of its own data directory; give every silo the same key");
+            if (export.Enabled)
+            {
+                try
+                {
+                    await sp.GetRequiredService<IGrainFactory>().GetGrain<IEventExportGrain>(0).Start();
+                }
+                catch (Exception e)
+                {
+                    // Commits poke it anyway; the export catches up once it runs.
+                    sp.GetRequiredService<ILogger<EventExportGrain>>().LogWarning(e, "Starting the Redis stream export failed");
+                }
             }
         });
         return builder;

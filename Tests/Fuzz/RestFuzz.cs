@@ -10,7 +10,7 @@ using Resonance.Grains.Spaces;
 
 namespace Resonance.Fuzz;
 
-public enum RestEndpoint { Field, Nodes, Events, Aggregates, PostEvents, Preferences }
+public enum RestEndpoint { Field, Nodes, Events, Aggregates, PostEvents, Preferences, LogProof, LogConsistency }
 
 /// <summary>One REST input: the endpoint, its query (name, value) pairs, or the POST body with each item's expectation.</summary>
 public sealed record RestCase(RestEndpoint Endpoint, (string Name, string Value)[] Query, byte[]? Body, MessageCase[]? Items, bool MustSucceed)
@@ -71,6 +71,14 @@ public static class RestGen
 
     public static readonly Gen<RestCase> Aggregates = Params(("from", Time), ("to", Time))
         .Select(q => new RestCase(RestEndpoint.Aggregates, q, null, null, false));
+
+    private static readonly Gen<string> TreeSize = Gen.Long[0, long.MaxValue].Select(n => n.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public static readonly Gen<RestCase> LogProof = Params(("eventId", Gen.Guid.Select(g => g.ToString())), ("treeSize", TreeSize))
+        .Select(q => new RestCase(RestEndpoint.LogProof, q, null, null, false));
+
+    public static readonly Gen<RestCase> LogConsistency = Params(("from", TreeSize), ("to", TreeSize))
+        .Select(q => new RestCase(RestEndpoint.LogConsistency, q, null, null, false));
 
     private static readonly Gen<MessageCase> EventItem = MessageGen.ValidFields(MessageTypes.ConsciousnessEvent).SelectMany(fields =>
         MessageGen.Any.Where(c => !c.Mutation.StartsWith("nested", StringComparison.Ordinal))
@@ -137,7 +145,7 @@ public static class RestGen
         (2, Gen.Byte.Array[0, 64].Select(b => new RestCase(RestEndpoint.Preferences, [], b, null, false))),
         (1, Gen.Int[4097, 6000].Select(n => new RestCase(RestEndpoint.Preferences, [], Encoding.UTF8.GetBytes("{\"collective\":true" + new string(' ', n) + "}"), null, false))));
 
-    public static readonly Gen<RestCase> Any = Gen.Frequency((2, Field), (2, Nodes), (2, Events), (1, Aggregates), (3, PostEvents), (1, Preferences));
+    public static readonly Gen<RestCase> Any = Gen.Frequency((2, Field), (2, Nodes), (2, Events), (1, Aggregates), (3, PostEvents), (1, Preferences), (1, LogProof), (1, LogConsistency));
 }
 
 /// <summary>
@@ -238,6 +246,23 @@ public static class RestFuzz
                 Error(e, c);
                 if (e is null && (!(to > from) || to - from > TimeSpan.FromMinutes(RestValidation.MaxRollups) || from.Kind != DateTimeKind.Utc))
                     throw new FuzzFailure($"range {from:o}..{to:o}: {c}");
+                break;
+            }
+            case RestEndpoint.LogProof:
+            {
+                var e = LogValidation.Proof(q, out var id, out long? size);
+                Error(e, c);
+                // Accepted: the first eventId given is that UUID, and the size is non-negative.
+                if (e is null && (size < 0 || !Guid.TryParse(c.Query.First(p => p.Name == "eventId").Value, out var given) || given != id))
+                    throw new FuzzFailure($"accepted eventId {id}, treeSize {size}: {c}");
+                break;
+            }
+            case RestEndpoint.LogConsistency:
+            {
+                var e = LogValidation.Consistency(q, out long from, out long? to);
+                Error(e, c);
+                if (e is null && (from < 0 || to < from))
+                    throw new FuzzFailure($"accepted from {from}, to {to}: {c}");
                 break;
             }
             case RestEndpoint.Preferences:

@@ -58,7 +58,8 @@ secrets = {"resonance-connections": {"Resonance__Storage__Postgres": os.environ[
                                      "Resonance__Cluster__Redis": os.environ["Resonance__Cluster__Redis"]},
            "resonance-auth": {"Resonance__Auth__SigningKey": os.environ["RESONANCE_AUTH_SIGNING_KEY"],
                               "Resonance__Auth__PseudonymKey": os.environ["RESONANCE_AUTH_PSEUDONYM_KEY"]},
-           "resonance-privacy": {"master-key-k1": os.environ["RESONANCE_MASTER_KEY_K1"]}}
+           "resonance-privacy": {"master-key-k1": os.environ["RESONANCE_MASTER_KEY_K1"],
+                                 "log-signing-key": os.environ["RESONANCE_LOG_SIGNING_KEY"]}}
 fields = {"status.podIP": "127.0.0.1", "status.hostIP": "127.0.0.1", "metadata.name": pod, "metadata.namespace": "resonance"}
 def configmap(name):
     return [d for d in docs if d.get("kind") == "ConfigMap" and d["metadata"]["name"] == name][0].get("data", {})
@@ -139,6 +140,9 @@ case "$cmd" in
     # The Secret resonance-privacy: one master key shared by every silo of this cluster, kept with its state in DIR.
     [[ -f "$dir/master-key-k1" ]] || (umask 077; head -c 32 /dev/urandom | base64 > "$dir/master-key-k1")
     RESONANCE_MASTER_KEY_K1=$(cat "$dir/master-key-k1"); export RESONANCE_MASTER_KEY_K1
+    # ... and the event log's checkpoint signing key (ECDSA P-256, base64 PKCS#8 DER), also shared by every silo.
+    [[ -f "$dir/log-signing-key" ]] || (umask 077; openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -outform DER | base64 -w0 > "$dir/log-signing-key")
+    RESONANCE_LOG_SIGNING_KEY=$(cat "$dir/log-signing-key"); export RESONANCE_LOG_SIGNING_KEY
     echo "resonance-$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')" > "$dir/prefix"
     : > "$dir/containers"
     docker image inspect resonance/silo:local resonance/gateway:local >/dev/null 2>&1 || build >/dev/null

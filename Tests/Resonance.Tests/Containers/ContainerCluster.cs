@@ -59,7 +59,12 @@ public sealed class ContainerCluster : IAsyncDisposable
                 ["Resonance__Auth__PseudonymKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             },
             // Every silo container must share the master key (each has its own file system).
-            [PrivacySecret] = new Dictionary<string, string> { ["master-key-k1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) },
+            // ... and the log's signing key (one key signs every space's checkpoints, whichever silo answers).
+            [PrivacySecret] = new Dictionary<string, string>
+            {
+                ["master-key-k1"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+                ["log-signing-key"] = Convert.ToBase64String(System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256).ExportPkcs8PrivateKey()),
+            },
         };
         _testOverrides = testOverrides;
     }

@@ -18,7 +18,7 @@ public sealed class K8sManifestsTests
                 ["Resonance__Auth__SigningKey"] = "c2lnbmluZy1rZXktb2YtdGhpcy10ZXN0LTMyLWJ5dGVzIQ==",
                 ["Resonance__Auth__PseudonymKey"] = "cHNldWRvbnltLWtleS1vZi10aGlzLXRlc3QtMzJieXRlcw==",
             },
-            [ContainerCluster.PrivacySecret] = new Dictionary<string, string> { ["master-key-k1"] = "a2V5" },
+            [ContainerCluster.PrivacySecret] = new Dictionary<string, string> { ["master-key-k1"] = "a2V5", ["log-signing-key"] = "bG9n" },
         };
 
     [Fact]
@@ -34,6 +34,9 @@ public sealed class K8sManifestsTests
         Assert.Equal("Host=127.0.0.1;Port=1", silo["Resonance__Storage__Postgres"]);
         Assert.Equal("127.0.0.1:2", silo["Resonance__Cluster__Redis"]);
         Assert.Equal(("k1", "a2V5"), (silo["Resonance__Privacy__ActiveMasterKey"], silo["Resonance__Privacy__MasterKeys__k1"]));
+        Assert.Equal("bG9n", silo["Resonance__Log__SigningKey"]);
+        // The gateways sign nothing: the key stays with the silos.
+        Assert.False(gateway.ContainsKey("Resonance__Log__SigningKey"));
         Assert.Equal("client", gateway["Resonance__Gateway__Mode"]);
         Assert.Equal("127.0.0.1:2", gateway["Resonance__Cluster__Redis"]);
     }
