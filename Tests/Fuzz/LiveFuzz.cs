@@ -271,7 +271,13 @@ public static class LiveFuzz
     {
         HttpResponseMessage response;
         long eventsBefore = 0;
-        if (c.Endpoint == RestEndpoint.PostEvents)
+        bool? collectiveBefore = null;
+        if (c.Endpoint == RestEndpoint.Preferences)
+        {
+            collectiveBefore = await CollectiveAsync(client);
+            response = await client.PutAsync("/api/me/preferences", new ByteArrayContent(c.Body!) { Headers = { ContentType = new("application/json") } });
+        }
+        else if (c.Endpoint == RestEndpoint.PostEvents)
         {
             eventsBefore = await EventCountAsync(client, space);
             // Items go to the fuzz space (items may name their own; a bad name is rejected).
@@ -292,6 +298,11 @@ public static class LiveFuzz
         if (status is 414 or 431 && c.QueryString().Length > 8000) return;
         // A proof of an event the log does not hold is a 404 (a random eventId almost always).
         if (status is not (200 or 400 or 413) && !(status == 404 && c.Endpoint == RestEndpoint.LogProof)) throw new FuzzFailure($"HTTP {status} {Trim(body)} for {c}");
+        if (status == 200 && c.Endpoint == RestEndpoint.Preferences)
+        {
+            if (!c.MustSucceed) throw new FuzzFailure($"preferences body accepted: {c}");
+            if (await CollectiveAsync(client) != (c.Query[0].Value == "true")) throw new FuzzFailure($"the accepted preference was not stored: {c}");
+        }
         if (status != 200 || c.Endpoint == RestEndpoint.PostEvents)
         {
             using var doc = JsonDocument.Parse(body);
@@ -300,6 +311,8 @@ public static class LiveFuzz
                 string code = error.GetProperty("code").GetString()!;
                 if (!MessageGen.DocumentedCodes.Contains(code)) throw new FuzzFailure($"undocumented code {code} for {c}");
             }
+            if (c.Endpoint == RestEndpoint.Preferences && await CollectiveAsync(client) != collectiveBefore)
+                throw new FuzzFailure($"a refused preferences body changed the preference: {c}");
             if (c.Endpoint == RestEndpoint.PostEvents)
             {
                 int accepted = doc.RootElement.TryGetProperty("accepted", out var a) ? a.GetInt32() : 0;
@@ -310,6 +323,13 @@ public static class LiveFuzz
                 }
             }
         }
+    }
+
+    /// <summary>The fuzzing identity's stored preference (its token is on the client).</summary>
+    private static async Task<bool> CollectiveAsync(HttpClient client)
+    {
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/api/me/preferences"));
+        return doc.RootElement.GetProperty("collective").GetBoolean();
     }
 
     private static async Task<long> EventCountAsync(HttpClient client, string space)
