@@ -6,8 +6,11 @@ namespace Resonance.Grains;
 /// </summary>
 public interface IEventLogGrain : IGrainWithIntegerKey
 {
-    /// <summary>Returns once every record is committed (ids already stored are skipped, so a retry is harmless); throws if the store failed.</summary>
-    Task Append(EventRecord[] records);
+    /// <summary>
+    /// Returns once every record is committed (ids already stored are skipped, so a retry is harmless), with the ids of
+    /// records refused because their subject is erased (nothing stored for them); throws if the store failed.
+    /// </summary>
+    Task<Guid[]> Append(EventRecord[] records);
 
     Task<EventRecord[]> Query(EventQuery query);
 

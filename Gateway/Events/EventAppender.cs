@@ -37,7 +37,10 @@ public sealed class EventAppender : IAsyncDisposable
 
     public Task AppendAsync(EventRecord record, CancellationToken cancellationToken) => AppendAsync([record], cancellationToken);
 
-    /// <summary>Completes once every record is durably stored; faults if the store failed.</summary>
+    /// <summary>
+    /// Completes once every record is durably stored; faults if the store failed, and with
+    /// <see cref="UnauthorizedAccessException"/> when a record was refused because its subject is erased.
+    /// </summary>
     public async Task AppendAsync(EventRecord[] records, CancellationToken cancellationToken)
     {
         if (records.Length == 0) return;
@@ -63,8 +66,14 @@ public sealed class EventAppender : IAsyncDisposable
             if (taken.Count == 0) continue;
             try
             {
-                await AppendWithRetryAsync([.. records]);
-                foreach (var p in taken) p.Committed.TrySetResult();
+                var refused = await AppendWithRetryAsync([.. records]);
+                foreach (var p in taken)
+                {
+                    if (refused.Length > 0 && p.Records.FirstOrDefault(r => Array.IndexOf(refused, r.Event.EventId) >= 0) is { } gone)
+                        p.Committed.TrySetException(new UnauthorizedAccessException($"User {gone.Event.UserId} is erased; its events are not stored."));
+                    else
+                        p.Committed.TrySetResult();
+                }
             }
             catch (Exception e)
             {
@@ -79,14 +88,13 @@ public sealed class EventAppender : IAsyncDisposable
     /// goes to another silo. Retrying is safe because appends are idempotent on the event id (an attempt given up may
     /// still commit). Only when every attempt failed do the callers get the error (and their clients <c>unavailable</c>).
     /// </summary>
-    private async Task AppendWithRetryAsync(EventRecord[] batch)
+    private async Task<Guid[]> AppendWithRetryAsync(EventRecord[] batch)
     {
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                await _grains.GetGrain<IEventLogGrain>(0).Append(batch).WaitAsync(_attemptTimeout);
-                return;
+                return await _grains.GetGrain<IEventLogGrain>(0).Append(batch).WaitAsync(_attemptTimeout);
             }
             catch (Exception) when (attempt < Attempts)
             {

@@ -80,6 +80,10 @@ public static partial class RestEndpoints
                 {
                     await events.AppendAsync([.. accepted.Select(a => a.Record)], ct);
                 }
+                catch (UnauthorizedAccessException)
+                {
+                    return Error(403, ErrorCodes.Forbidden, "This identity is erased; its events are not stored.");
+                }
                 catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
                 {
                     return Error(503, ErrorCodes.Unavailable, "The events could not be stored; retry (event ids make retries idempotent).");

@@ -657,6 +657,11 @@ public sealed partial class ClientSession
                 {
                     await _events.AppendAsync(new EventRecord(Space, e), _abort.Token);
                 }
+                catch (UnauthorizedAccessException)
+                {
+                    // The subject was erased (on another gateway, with a still valid access token): nothing is stored.
+                    throw new ProtocolException(ErrorCodes.Forbidden, "This identity is erased; its events are not stored.");
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException || !_abort.IsCancellationRequested)
                 {
                     LogStoreFailed(UserId, ex);

@@ -9,7 +9,7 @@ namespace Resonance.Grains.Events;
 [StatelessWorker, Reentrant]
 public sealed class EventLogGrain(EventWriter writer, IEventStore store) : Grain, IEventLogGrain
 {
-    public Task Append(EventRecord[] records) => writer.WriteAsync(records, CancellationToken.None);
+    public Task<Guid[]> Append(EventRecord[] records) => writer.WriteAsync(records, CancellationToken.None);
 
     public async Task<EventRecord[]> Query(EventQuery query) => [.. await store.QueryAsync(query, CancellationToken.None)];
 

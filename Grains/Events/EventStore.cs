@@ -79,14 +79,14 @@ public sealed partial class EventStore : IEventStore, IRollupStore, ILedgerStore
         await new EventPayloadMigration(_sql.Kind, _source, Keys, _logger).RunAsync(cancellationToken);
     }
 
-    public async Task AppendAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
+    public async Task<IReadOnlyCollection<Guid>> AppendAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
     {
-        if (batch.Count == 0) return;
+        if (batch.Count == 0) return [];
         if (_partitions is not null)
             await _partitions.EnsureAsync(batch.Select(r => EventPartitions.DayOf(r.Event.TimestampUtc.ToUniversalTime())), cancellationToken);
         try
         {
-            await AppendBatchAsync(batch, cancellationToken);
+            return await AppendBatchAsync(batch, cancellationToken);
         }
         catch (DbException e) when (e.SqlState == "23514" && _partitions is not null)
         {
@@ -96,7 +96,7 @@ public sealed partial class EventStore : IEventStore, IRollupStore, ILedgerStore
         }
     }
 
-    private async Task AppendBatchAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
+    private async Task<IReadOnlyCollection<Guid>> AppendBatchAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
     {
         // Sealed before the connection opens: a new subject's key is stored (its own short transaction) first.
         var subjects = new HashSet<Guid>();
@@ -104,11 +104,16 @@ public sealed partial class EventStore : IEventStore, IRollupStore, ILedgerStore
         var keys = await Keys.GetOrCreateAsync(subjects, cancellationToken);
         var sealedData = new byte[]?[batch.Count];
         int erased = 0;
+        List<Guid>? refused = null;
         for (int k = 0; k < batch.Count; k++)
         {
             var e = batch[k].Event;
             if (keys.TryGetValue(e.UserId, out var key)) sealedData[k] = key.Seal(e.EventId, e.DataJson);
-            else erased++;
+            else
+            {
+                erased++;
+                (refused ??= []).Add(e.EventId);
+            }
         }
         if (erased > 0)
         {
@@ -122,7 +127,7 @@ public sealed partial class EventStore : IEventStore, IRollupStore, ILedgerStore
                     kept.Add(batch[k]);
                     keptData.Add(d);
                 }
-            if (kept.Count == 0) return;
+            if (kept.Count == 0) return refused!;
             batch = kept;
             sealedData = [.. keptData];
         }
@@ -192,6 +197,7 @@ public sealed partial class EventStore : IEventStore, IRollupStore, ILedgerStore
             await AppendLeavesAsync(connection, transaction, batch, sealedData, stored, cancellationToken);
         }
         await transaction.CommitAsync(cancellationToken);
+        return (IReadOnlyCollection<Guid>?)refused ?? [];
     }
 
     // As EventDialect.Time reads an instant: an unspecified kind is UTC.

@@ -23,25 +23,35 @@ public sealed partial class EventWriter(IEventStore store, RollupStarter rollups
         FullMode = BoundedChannelFullMode.Wait,
     });
 
-    private readonly record struct Pending(EventRecord Record, TaskCompletionSource Committed);
+    /// <summary>Completes true once stored (or already stored), false when refused because its subject is erased.</summary>
+    private readonly record struct Pending(EventRecord Record, TaskCompletionSource<bool> Committed);
 
     public long Committed => Interlocked.Read(ref _committed);
     private long _committed;
 
-    /// <summary>Completes once every record is durably stored; faults if the store failed.</summary>
-    public async Task WriteAsync(IReadOnlyList<EventRecord> records, CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes once every record is durably stored, with the ids of those refused because their subject is erased;
+    /// faults if the store failed.
+    /// </summary>
+    public async Task<Guid[]> WriteAsync(IReadOnlyList<EventRecord> records, CancellationToken cancellationToken)
     {
-        var waits = new Task[records.Count];
+        var waits = new Task<bool>[records.Count];
         for (int k = 0; k < records.Count; k++)
         {
-            var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var tcs = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             await _queue.Writer.WriteAsync(new Pending(records[k], tcs), cancellationToken);
             waits[k] = tcs.Task;
         }
-        await Task.WhenAll(waits);
+        var stored = await Task.WhenAll(waits);
+        int refused = stored.Count(s => !s);
+        if (refused == 0) return [];
+        var ids = new Guid[refused];
+        for (int k = 0, n = 0; k < stored.Length; k++)
+            if (!stored[k]) ids[n++] = records[k].Event.EventId;
+        return ids;
     }
 
-    public Task WriteAsync(EventRecord record, CancellationToken cancellationToken) => WriteAsync([record], cancellationToken);
+    public Task<Guid[]> WriteAsync(EventRecord record, CancellationToken cancellationToken) => WriteAsync([record], cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -55,9 +65,9 @@ public sealed partial class EventWriter(IEventStore store, RollupStarter rollups
             foreach (var p in batch) records.Add(p.Record);
             try
             {
-                await CommitWithRetry(records, stoppingToken);
-                Interlocked.Add(ref _committed, batch.Count);
-                foreach (var p in batch) p.Committed.TrySetResult();
+                var refused = await CommitWithRetry(records, stoppingToken);
+                Interlocked.Add(ref _committed, batch.Count - refused.Count);
+                foreach (var p in batch) p.Committed.TrySetResult(refused.Count == 0 || !refused.Contains(p.Record.Event.EventId));
                 foreach (var space in records.Select(r => r.Space).Distinct()) rollups.Touch(space);
                 export.Committed();
             }
@@ -74,14 +84,13 @@ public sealed partial class EventWriter(IEventStore store, RollupStarter rollups
         }
     }
 
-    private async Task CommitWithRetry(List<EventRecord> records, CancellationToken stoppingToken)
+    private async Task<IReadOnlyCollection<Guid>> CommitWithRetry(List<EventRecord> records, CancellationToken stoppingToken)
     {
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                await store.AppendAsync(records, CancellationToken.None);
-                return;
+                return await store.AppendAsync(records, CancellationToken.None);
             }
             catch (Exception e) when (attempt < 3 && !stoppingToken.IsCancellationRequested)
             {

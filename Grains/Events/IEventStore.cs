@@ -6,8 +6,11 @@ public interface IEventStore
     /// <summary>Creates or completes the schema; safe to run repeatedly and from several gateways at once.</summary>
     Task InitializeAsync(CancellationToken cancellationToken);
 
-    /// <summary>Commits the batch; events whose id is already stored are ignored (idempotent).</summary>
-    Task AppendAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken);
+    /// <summary>
+    /// Commits the batch; events whose id is already stored are ignored (idempotent). Returns the ids of events refused
+    /// because their subject is erased (nothing is stored for them).
+    /// </summary>
+    Task<IReadOnlyCollection<Guid>> AppendAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<EventRecord>> QueryAsync(EventQuery query, CancellationToken cancellationToken);
 

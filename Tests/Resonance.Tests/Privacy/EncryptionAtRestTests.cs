@@ -99,6 +99,10 @@ public sealed class EncryptionAtRestTests
         using (var refreshed = await http0.PostAsJsonAsync("/api/identities/refresh", new { refreshToken = identity.RefreshToken }))
             Assert.Equal(System.Net.HttpStatusCode.Unauthorized, refreshed.StatusCode);
 
+        // Its still unexpired access token posts nothing: refused, not acked and dropped.
+        using (var post = await me.PostAsJsonAsync("/api/events", new[] { new { space = Space, eventType = "late", data = new { note = secretEvent } } }))
+            Assert.Equal(System.Net.HttpStatusCode.Forbidden, post.StatusCode);
+
         // The memory node is gone from the field, its grain, the storage and the listings; so is the participant.
         Assert.NotEqual(true, (await gateway.Grains.GetGrain<INodeGrain>(memoryId).GetSnapshot())?.Live);
         Assert.NotEqual(true, (await gateway.Grains.GetGrain<INodeGrain>(publicId).GetSnapshot())?.Live);
