@@ -10,6 +10,8 @@ namespace Resonance.Grains.Cells;
 /// pairs this cell is responsible for (the smaller id is a member; see <see cref="CandidatePairs"/>) and returns the
 /// pairs that form or break. Whether a pair is formed comes from this cell's own last decision or, when it has none
 /// (the smaller node just moved in, the cell was reactivated), from the partner lists the nodes send with every change.
+/// A forming lock that the nodes refused (<see cref="Refused"/>) stays formed here, for the hysteresis, but its break is
+/// not reported: nobody holds it.
 /// </summary>
 internal sealed class LockDetector(PhaseLocking locking, double radius, int maxPairs = int.MaxValue, long maxChecks = long.MaxValue)
 {
@@ -58,9 +60,10 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
                 continue;
             }
             bool next = locking.NextLocked(formed, r.Plv);
-            if (next != formed)
+            if (next != formed && (next || !known || decision.Held))
                 changes.Add((EntangledPair.Create(a.Id, b.Id, locking.Ratios[r.RatioIndex].ToString(), r.Plv, EntangledPair.PlvType), next));
-            if (next || known) _decided[key] = new Decision(next, tick);
+            if (next == formed && known) _decided[key] = decision with { Tick = tick };
+            else if (next || known) _decided[key] = new Decision(next, tick, Since: tick);
         }
 
         BreakUnseen(tick, contributions, changes);
@@ -120,13 +123,13 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             bool isMember = contributions.TryGetValue(key.Item1, out var owner) && owner.IsMember;
             // A member whose turn it was not this tick (dense cell, rotating scan) keeps its pairs as they are.
             if (isMember && !_scanned.Contains(key.Item1)) continue;
-            if (isMember)
+            if (isMember && decision.Held)
                 changes.Add((EntangledPair.Create(key.Item1, key.Item2, "", 0, EntangledPair.PlvType), false));
             // Not a member any more: the cell it moved to takes over (it reads the pair from the node's partner list).
             _expired.Add(key);
         }
         foreach (var key in _expired)
-            if (contributions.TryGetValue(key.Item1, out var owner) && owner.IsMember) _decided[key] = new Decision(false, tick);
+            if (contributions.TryGetValue(key.Item1, out var owner) && owner.IsMember) _decided[key] = new Decision(false, tick, Since: tick);
             else _decided.Remove(key);
 
         foreach (var m in _members)
@@ -146,7 +149,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
                     if (!decision.Formed) continue;
                 }
                 changes.Add((EntangledPair.Create(key.Item1, key.Item2, "", 0, EntangledPair.PlvType), false));
-                _decided[key] = new Decision(false, tick);
+                _decided[key] = new Decision(false, tick, Since: tick);
             }
         }
     }
@@ -160,9 +163,25 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
         foreach (var key in _expired) _decided.Remove(key);
     }
 
+    /// <summary>
+    /// The nodes refused the lock of (<paramref name="node1"/>, <paramref name="node2"/>) that this cell decided formed at
+    /// <paramref name="since"/>: it stays formed for the hysteresis, and its break goes unreported. Ignored when the
+    /// decision has changed since.
+    /// </summary>
+    public void Refused(Guid node1, Guid node2, long since)
+    {
+        var key = (node1, node2);
+        if (_decided.TryGetValue(key, out var decision) && decision.Formed && decision.Since == since)
+            _decided[key] = decision with { Held = false };
+    }
+
     private static bool Listed(Dictionary<Guid, Contribution> contributions, Guid a, Guid b) =>
         (contributions.TryGetValue(a, out var ca) && ca.State.Locked is { } la && Array.IndexOf(la, b) >= 0)
         || (contributions.TryGetValue(b, out var cb) && cb.State.Locked is { } lb && Array.IndexOf(lb, a) >= 0);
 
-    private readonly record struct Decision(bool Formed, long Tick);
+    /// <summary>
+    /// A pair's state as this cell decided it: formed or not, last touched at <see cref="Tick"/>, decided at
+    /// <see cref="Since"/>; <see cref="Held"/> is false once the nodes refused a formed lock.
+    /// </summary>
+    private readonly record struct Decision(bool Formed, long Tick, long Since, bool Held = true);
 }

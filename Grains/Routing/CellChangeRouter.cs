@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Resonance.Grains.Hosting;
 
 namespace Resonance.Grains.Routing;
 
@@ -9,7 +10,7 @@ namespace Resonance.Grains.Routing;
 /// previous call returns. An idle router adds no delay, a busy cell gets bigger batches, and a slow cell never holds up
 /// the others.
 /// </summary>
-public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellChangeRouter> logger) : IDisposable
+public sealed partial class CellChangeRouter(GrainReferences grains, ILogger<CellChangeRouter> logger) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _signal = new(0);
@@ -102,7 +103,7 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
         bool failed = false;
         try
         {
-            await grains.GetGrain<ICellGrain>(cell).ApplyChanges(batch);
+            await grains.Cell(cell).ApplyChanges(batch);
         }
         catch (Exception e)
         {

@@ -3,7 +3,8 @@ using Resonance.Benchmarks;
 
 // --quick: the field kernels (BenchmarkDotNet, short in-process job), the entanglement detection kernel and the grain
 // paths (in-process silo), one JSON object per line on stdout. --entanglement / --grains: only those cases. --events:
-// event ingest through the store (SQLite; PostgreSQL too with RESONANCE_BENCH_POSTGRES).
+// event ingest through the store (SQLite; PostgreSQL too with RESONANCE_BENCH_POSTGRES). --dense [--clients N]
+// [--min-hz A --max-hz B] [--warmup S] [--seconds S]: the default mix's grain load on the one dense space.
 // Anything else goes to BenchmarkDotNet's switcher (e.g. --filter *Field*).
 if (args.Contains("--entanglement"))
 {
@@ -13,6 +14,11 @@ if (args.Contains("--entanglement"))
 if (args.Contains("--events"))
 {
     await EventIngestBenchmarkCases.RunAsync(Console.Out);
+    return 0;
+}
+if (args.Contains("--dense"))
+{
+    await DenseBenchmarkCases.RunAsync(Console.Out, args);
     return 0;
 }
 if (args.Contains("--grains"))
