@@ -74,7 +74,8 @@ public sealed partial class CellGrain(
         _edgeMembers = new PlateauMember[_region.Count];
         _observers = new ObserverManager<IFieldObserver>(options.Value.ObserverExpiry, logger);
         var entanglement = options.Value.Entanglement;
-        _locks = new LockDetector(entanglement.Compile(), _geometry.EntanglementRadius, entanglement.MaxPairsPerCellTick, entanglement.MaxDistanceChecksPerCellTick);
+        _locks = new LockDetector(entanglement.Compile(), _geometry.EntanglementRadius, entanglement.MaxPairsPerCellTick, entanglement.MaxDistanceChecksPerCellTick,
+            entanglement.MaxPartnersPerNode);
 
         var now = DateTime.UtcNow;
         foreach (var (id, memory) in state.State.Memory)

@@ -11,9 +11,11 @@ namespace Resonance.Grains.Cells;
 /// pairs that form or break. Whether a pair is formed comes from this cell's own last decision or, when it has none
 /// (the smaller node just moved in, the cell was reactivated), from the partner lists the nodes send with every change.
 /// A forming lock that the nodes refused (<see cref="Refused"/>) stays formed here, for the hysteresis, but its break is
-/// not reported: nobody holds it.
+/// not reported: nobody holds it. A lock that a node's last partner list shows it has no room for (<c>maxPartners</c>)
+/// counts as refused at once, without asking: in a dense space most nodes are full, and their pairs keep re-forming.
 /// </summary>
-internal sealed class LockDetector(PhaseLocking locking, double radius, int maxPairs = int.MaxValue, long maxChecks = long.MaxValue)
+internal sealed class LockDetector(PhaseLocking locking, double radius, int maxPairs = int.MaxValue, long maxChecks = long.MaxValue,
+    int maxPartners = int.MaxValue)
 {
     private readonly HashSet<Guid> _scanned = [];
     private int _cursor;
@@ -22,6 +24,9 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
     private readonly HashSet<(Guid, Guid)> _seen = [];
     private readonly List<TrackedPhase> _members = [];
     private readonly List<TrackedPhase> _held = [];
+    // The partner lists the nodes sent, aligned with _members and _held (so a reading needs no dictionary lookup).
+    private readonly List<Guid[]?> _memberLocked = [];
+    private readonly List<Guid[]?> _heldLocked = [];
     private readonly List<PairReading> _readings = [];
     private readonly List<(Guid, Guid)> _expired = [];
     private readonly HashSet<Guid> _inFormedPair = [];
@@ -51,15 +56,22 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             var a = _members[r.Member];
             var b = _held[r.Other];
             var key = (a.Id, b.Id);
-            _seen.Add(key);
             bool known = _decided.TryGetValue(key, out var decision);
-            bool formed = known ? decision.Formed : Listed(contributions, a.Id, b.Id);
+            bool formed = known ? decision.Formed : Lists(_memberLocked[r.Member], b.Id) || Lists(_heldLocked[r.Other], a.Id);
+            // Only pairs with a decision or on a node's list are ever looked up in _seen (BreakUnseen): most readings are neither.
             if (!r.Evaluated)
             {
+                if (known || formed) _seen.Add(key);
                 if (known) _decided[key] = decision with { Tick = tick };
                 continue;
             }
             bool next = locking.NextLocked(formed, r.Plv);
+            if (known || formed || next) _seen.Add(key);
+            if (next && !formed && (Full(_memberLocked[r.Member], b.Id) || Full(_heldLocked[r.Other], a.Id)))
+            {
+                _decided[key] = new Decision(true, tick, Since: tick, Held: false);
+                continue;
+            }
             if (next != formed && (next || !known || decision.Held))
                 changes.Add((EntangledPair.Create(a.Id, b.Id, locking.Ratios[r.RatioIndex].ToString(), r.Plv, EntangledPair.PlvType), next));
             if (next == formed && known) _decided[key] = decision with { Tick = tick };
@@ -80,6 +92,8 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
     {
         _members.Clear();
         _held.Clear();
+        _memberLocked.Clear();
+        _heldLocked.Clear();
         _inFormedPair.Clear();
         foreach (var (key, decision) in _decided)
         {
@@ -100,7 +114,10 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             if (history.FreshCount < locking.MinFreshSamples && c.State.Locked is not { Length: > 0 } && !_inFormedPair.Contains(id)) continue;
             var tracked = new TrackedPhase(id, c.State.X, c.State.Y, history);
             _held.Add(tracked);
-            if (c.IsMember) _members.Add(tracked);
+            _heldLocked.Add(c.State.Locked);
+            if (!c.IsMember) continue;
+            _members.Add(tracked);
+            _memberLocked.Add(c.State.Locked);
         }
         if (_histories.Count == participants) return;
         _expired.Clear();
@@ -132,10 +149,10 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             if (contributions.TryGetValue(key.Item1, out var owner) && owner.IsMember) _decided[key] = new Decision(false, tick, Since: tick);
             else _decided.Remove(key);
 
-        foreach (var m in _members)
+        for (int k = 0; k < _members.Count; k++)
         {
-            if (!_scanned.Contains(m.Id)) continue;
-            if (contributions[m.Id].State.Locked is not { Length: > 0 } partners) continue;
+            var m = _members[k];
+            if (_memberLocked[k] is not { Length: > 0 } partners || !_scanned.Contains(m.Id)) continue;
             foreach (var p in partners)
             {
                 var key = m.Id.CompareTo(p) < 0 ? (m.Id, p) : (p, m.Id);
@@ -175,9 +192,9 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             _decided[key] = decision with { Held = false };
     }
 
-    private static bool Listed(Dictionary<Guid, Contribution> contributions, Guid a, Guid b) =>
-        (contributions.TryGetValue(a, out var ca) && ca.State.Locked is { } la && Array.IndexOf(la, b) >= 0)
-        || (contributions.TryGetValue(b, out var cb) && cb.State.Locked is { } lb && Array.IndexOf(lb, a) >= 0);
+    private bool Full(Guid[]? partners, Guid other) => partners is { } p && p.Length >= maxPartners && Array.IndexOf(p, other) < 0;
+
+    private static bool Lists(Guid[]? partners, Guid other) => partners is { Length: > 0 } && Array.IndexOf(partners, other) >= 0;
 
     /// <summary>
     /// A pair's state as this cell decided it: formed or not, last touched at <see cref="Tick"/>, decided at

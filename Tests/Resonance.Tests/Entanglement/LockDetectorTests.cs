@@ -16,9 +16,9 @@ public sealed class LockDetectorTests
     private static readonly Guid B = new("00000000-0000-0000-0000-00000000000b");
 
     /// <summary>Locked (same frequency) until <paramref name="driftFrom"/>, then B runs at another frequency.</summary>
-    private sealed class TwoStreams(int driftFrom)
+    private sealed class TwoStreams(int driftFrom, int maxPartners = int.MaxValue, Guid[]? aLocked = null)
     {
-        private readonly LockDetector _detector = new(Locking, radius: 8);
+        private readonly LockDetector _detector = new(Locking, radius: 8, maxPartners: maxPartners);
         private readonly Dictionary<Guid, Contribution> _contributions = [];
         public long Tick { get; private set; }
 
@@ -26,8 +26,8 @@ public sealed class LockDetectorTests
         {
             double a = 0.3 * Tick;
             double b = Tick < driftFrom ? 0.3 * Tick + 1 : 0.3 * driftFrom + 1 + 1.37 * (Tick - driftFrom);
-            _contributions[A] = Member(A, 10, 10, a);
-            _contributions[B] = Member(B, 12, 10, b);
+            _contributions[A] = Member(A, 10, 10, a, aLocked);
+            _contributions[B] = Member(B, 12, 10, b, null);
             var changes = new List<(EntangledPair, bool)>();
             _detector.Tick(Tick, _contributions, changes);
             Tick++;
@@ -36,8 +36,8 @@ public sealed class LockDetectorTests
 
         public void Refused(long since) => _detector.Refused(A, B, since);
 
-        private Contribution Member(Guid id, double x, double y, double phase) =>
-            new(new NodeChange(id, Tick + 1, NodeChangeOp.Upsert, NodeKind.Participant, x, y, 0.5, Grains.Field.Phase.Normalize(phase), 0.5), true, DateTime.UtcNow);
+        private Contribution Member(Guid id, double x, double y, double phase, Guid[]? locked) =>
+            new(new NodeChange(id, Tick + 1, NodeChangeOp.Upsert, NodeKind.Participant, x, y, 0.5, Grains.Field.Phase.Normalize(phase), 0.5, locked), true, DateTime.UtcNow);
     }
 
     /// <summary>Runs until the first change; returns it with the tick it was decided at.</summary>
@@ -87,5 +87,28 @@ public sealed class LockDetectorTests
         streams.Refused(formed.Tick - 1);
         var broken = NextChange(streams);
         Assert.False(broken.Formed);
+    }
+
+    [Fact]
+    public void A_node_whose_list_is_full_is_not_asked_and_its_break_is_not_reported()
+    {
+        // A lists one phase-locked partner elsewhere (C, not held by this cell) and may hold only one.
+        var c = new Guid("00000000-0000-0000-0000-00000000000c");
+        var streams = new TwoStreams(driftFrom: 60, maxPartners: 1, aLocked: [c]);
+        var changes = new List<(EntangledPair Pair, bool Formed)>();
+        for (int k = 0; k < 300; k++) changes.AddRange(streams.Step());
+        // The only report is about A's listed partner C, which this cell does not hold: it breaks (as before).
+        Assert.All(changes, ch => Assert.False(ch.Formed));
+        Assert.DoesNotContain(changes, ch => ch.Pair.Involves(B));
+    }
+
+    [Fact]
+    public void A_node_with_room_is_asked()
+    {
+        var c = new Guid("00000000-0000-0000-0000-00000000000c");
+        var streams = new TwoStreams(driftFrom: 60, maxPartners: 2, aLocked: [c]);
+        var changes = new List<(EntangledPair Pair, bool Formed)>();
+        for (int k = 0; k < 60; k++) changes.AddRange(streams.Step());
+        Assert.Contains(changes, ch => ch.Formed && ch.Pair.Node1 == A && ch.Pair.Node2 == B);
     }
 }
