@@ -20,6 +20,9 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
     private readonly HashSet<Guid> _scanned = [];
     private int _cursor;
     private readonly Dictionary<Guid, PhaseHistory> _histories = [];
+    // Histories of participants that left, reused for the next newcomer (where nodes move, they come and go every tick).
+    private readonly Stack<PhaseHistory> _spareHistories = new();
+    private const int MaxSpareHistories = 64;
     private readonly Dictionary<(Guid, Guid), Decision> _decided = [];
     private readonly HashSet<(Guid, Guid)> _seen = [];
     private readonly List<TrackedPhase> _members = [];
@@ -106,7 +109,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
         {
             if (c.State.Kind != NodeKind.Participant) continue;
             participants++;
-            if (!_histories.TryGetValue(id, out var history)) _histories[id] = history = locking.NewHistory();
+            if (!_histories.TryGetValue(id, out var history)) _histories[id] = history = NewHistory();
             // A sample is fresh when the node sent something since the last one (touches keep the version).
             bool fresh = history.SourceVersion != c.State.Version;
             history.SourceVersion = c.State.Version;
@@ -123,7 +126,8 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
         _expired.Clear();
         foreach (var id in _histories.Keys)
             if (!contributions.TryGetValue(id, out var c) || c.State.Kind != NodeKind.Participant) _expired.Add((id, id));
-        foreach (var (id, _) in _expired) _histories.Remove(id);
+        foreach (var (id, _) in _expired)
+            if (_histories.Remove(id, out var gone) && _spareHistories.Count < MaxSpareHistories) _spareHistories.Push(gone);
     }
 
     /// <summary>
@@ -190,6 +194,14 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
         var key = (node1, node2);
         if (_decided.TryGetValue(key, out var decision) && decision.Formed && decision.Since == since)
             _decided[key] = decision with { Held = false };
+    }
+
+    private PhaseHistory NewHistory()
+    {
+        if (!_spareHistories.TryPop(out var history)) return locking.NewHistory();
+        history.Clear();
+        history.SourceVersion = long.MinValue;
+        return history;
     }
 
     private bool Full(Guid[]? partners, Guid other) => partners is { } p && p.Length >= maxPartners && Array.IndexOf(p, other) < 0;

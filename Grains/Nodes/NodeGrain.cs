@@ -146,7 +146,7 @@ public sealed class NodeGrain(
         state.State.Snapshot = gone;
         int n = geometry.AffectedCells(node.X, node.Y, _before);
         for (int k = 0; k < n; k++)
-            router.Enqueue(CellKey.Format(node.Space, _before[k].Cx, _before[k].Cy), ToChange(gone, NodeChangeOp.Remove));
+            router.Enqueue(geometry.CellKey(node.Space, _before[k].Cx, _before[k].Cy), ToChange(gone, NodeChangeOp.Remove));
         await BreakAll(node.Space);
     }
 
@@ -209,7 +209,7 @@ public sealed class NodeGrain(
         if (Solo) return;
         int n = geometry.AffectedCells(node.X, node.Y, _after);
         for (int k = 0; k < n; k++)
-            router.Enqueue(CellKey.Format(node.Space, _after[k].Cx, _after[k].Cy), ToChange(touched, NodeChangeOp.Touch));
+            router.Enqueue(geometry.CellKey(node.Space, _after[k].Cx, _after[k].Cy), ToChange(touched, NodeChangeOp.Touch));
     }
 
     public async Task<NodeSnapshot> Crystallize(string space, MemoryUpdate update)
@@ -486,7 +486,7 @@ public sealed class NodeGrain(
 
     /// <summary>Upserts the new state into every cell it reaches and removes it from cells it no longer reaches.</summary>
     private void Route(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after) =>
-        RouteTo(geometry, before, after, (cell, change) => router.Enqueue(cell, change));
+        RouteTo(geometry, before, after, router, null);
 
     /// <summary>
     /// A memory node's cells apply (and persist) its change before the node answers: once a client holds the
@@ -495,22 +495,29 @@ public sealed class NodeGrain(
     private Task RouteDurably(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after)
     {
         var calls = new List<Task>(18);
-        RouteTo(geometry, before, after, (cell, change) => calls.Add(refs.Cell(cell).ApplyChanges([change])));
+        RouteTo(geometry, before, after, null, calls);
         return Task.WhenAll(calls);
     }
 
-    private void RouteTo(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after, Action<string, NodeChange> send)
+    /// <summary>Each change goes to the router, or (memory nodes) straight to its cell with the call added to <paramref name="calls"/>.</summary>
+    private void RouteTo(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after, CellChangeRouter? via, List<Task>? calls)
     {
         int nb = before is null ? 0 : geometry.AffectedCells(before.X, before.Y, _before);
         int na = after.Live ? geometry.AffectedCells(after.X, after.Y, _after) : 0;
         var upsert = ToChange(after, NodeChangeOp.Upsert);
         for (int k = 0; k < na; k++)
-            send(CellKey.Format(after.Space, _after[k].Cx, _after[k].Cy), upsert);
+            Send(geometry.CellKey(after.Space, _after[k].Cx, _after[k].Cy), upsert);
         if (nb == 0) return;
         var remove = ToChange(after, NodeChangeOp.Remove);
         for (int k = 0; k < nb; k++)
             if (Array.IndexOf(_after, _before[k], 0, na) < 0)
-                send(CellKey.Format(after.Space, _before[k].Cx, _before[k].Cy), remove);
+                Send(geometry.CellKey(after.Space, _before[k].Cx, _before[k].Cy), remove);
+
+        void Send(string cell, in NodeChange change)
+        {
+            if (via is not null) via.Enqueue(cell, change);
+            else calls!.Add(refs.Cell(cell).ApplyChanges([change]));
+        }
     }
 
     /// <summary>
