@@ -72,8 +72,10 @@ public interface INodeGrain : IGrainWithGuidKey
     /// <summary>
     /// Called by the cell that evaluates the pair on <paramref name="pair"/>.Node1 when a phase-locked pair forms or
     /// breaks: this node and its partner update their partner lists and the space is told (notices, phiHarmonics).
+    /// Returns whether this node holds the lock afterwards: false for a forming lock that either side refused (left,
+    /// stale, opted out, no room for another partner), so the cell need not report its break later.
     /// </summary>
-    Task LockChanged(EntangledPair pair, bool formed);
+    Task<bool> LockChanged(EntangledPair pair, bool formed);
 
     /// <summary>Partner side of a forming lock: true when this node is a live participant of <paramref name="space"/> (it keeps the lock).</summary>
     [Orleans.Concurrency.AlwaysInterleave]

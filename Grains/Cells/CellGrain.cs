@@ -18,6 +18,7 @@ namespace Resonance.Grains.Cells;
 public sealed partial class CellGrain(
     [PersistentState("cell", ResonanceStorage.Name)] IPersistentState<CellState> state,
     SpaceDirectory spaces,
+    GrainReferences refs,
     IOptions<ResonanceFieldOptions> options,
     ILogger<CellGrain> logger) : Grain, ICellGrain
 {
@@ -65,7 +66,7 @@ public sealed partial class CellGrain(
         _geometry = await spaces.GetAsync(_spaceId);
         if (_cx >= _geometry.CellsX || _cy >= _geometry.CellsY)
             throw new ArgumentException($"Cell {this.GetPrimaryKeyString()} is outside its space ({_geometry.CellsX} x {_geometry.CellsY} cells).");
-        _space = GrainFactory.GetGrain<ISpaceGrain>(_spaceId);
+        _space = refs.Space(_spaceId);
         _region = _geometry.CellRegion(_cx, _cy);
         _tile = new double[_region.Count];
         _composed = new double[_region.Count];
@@ -73,7 +74,8 @@ public sealed partial class CellGrain(
         _edgeMembers = new PlateauMember[_region.Count];
         _observers = new ObserverManager<IFieldObserver>(options.Value.ObserverExpiry, logger);
         var entanglement = options.Value.Entanglement;
-        _locks = new LockDetector(entanglement.Compile(), _geometry.EntanglementRadius, entanglement.MaxPairsPerCellTick, entanglement.MaxDistanceChecksPerCellTick);
+        _locks = new LockDetector(entanglement.Compile(), _geometry.EntanglementRadius, entanglement.MaxPairsPerCellTick, entanglement.MaxDistanceChecksPerCellTick,
+            entanglement.MaxPartnersPerNode);
 
         var now = DateTime.UtcNow;
         foreach (var (id, memory) in state.State.Memory)
@@ -99,6 +101,7 @@ public sealed partial class CellGrain(
         _batchesReceived++;
         var now = DateTime.UtcNow;
         bool tileChanged = false, memoryChanged = false;
+        int applied = 0;
         foreach (var change in changes)
         {
             if (_tombstones.TryGetValue(change.NodeId, out var tomb) && tomb.Version >= change.Version) continue;
@@ -143,8 +146,9 @@ public sealed partial class CellGrain(
                     break;
             }
             _changesApplied++;
-            GrainMetrics.FieldUpdates.Add(1);
+            applied++;
         }
+        if (applied > 0) GrainMetrics.FieldUpdates.Add(applied);
 
         if (tileChanged)
         {
@@ -320,11 +324,23 @@ public sealed partial class CellGrain(
     {
         _lockChanges.Clear();
         _locks.Tick(_geometry.TickAt(now), _contributions, _lockChanges);
-        foreach (var (pair, formed) in _lockChanges)
+        if (_lockChanges.Count == 0) return;
+        GrainMetrics.LockChanges.Add(_lockChanges.Count);
+        long tick = _geometry.TickAt(now);
+        foreach (var (pair, formed) in _lockChanges) _ = SendLockChange(pair, formed, tick);
+    }
+
+    /// <summary>Tells the pair's first node; a forming lock it refused is marked so its break is not sent (on this activation's scheduler).</summary>
+    private async Task SendLockChange(EntangledPair pair, bool formed, long tick)
+    {
+        try
         {
-            _ = GrainFactory.GetGrain<INodeGrain>(pair.Node1).LockChanged(pair, formed).ContinueWith(
-                t => LogLockChangeFailed(this.GetPrimaryKeyString(), pair.Node1, pair.Node2, t.Exception?.GetBaseException()),
-                CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            bool held = await refs.Node(pair.Node1).LockChanged(pair, formed);
+            if (formed && !held) _locks.Refused(pair.Node1, pair.Node2, tick);
+        }
+        catch (Exception e)
+        {
+            LogLockChangeFailed(this.GetPrimaryKeyString(), pair.Node1, pair.Node2, e);
         }
     }
 

@@ -10,16 +10,26 @@ namespace Resonance.Grains.Cells;
 /// pairs this cell is responsible for (the smaller id is a member; see <see cref="CandidatePairs"/>) and returns the
 /// pairs that form or break. Whether a pair is formed comes from this cell's own last decision or, when it has none
 /// (the smaller node just moved in, the cell was reactivated), from the partner lists the nodes send with every change.
+/// A forming lock that the nodes refused (<see cref="Refused"/>) stays formed here, for the hysteresis, but its break is
+/// not reported: nobody holds it. A lock that a node's last partner list shows it has no room for (<c>maxPartners</c>)
+/// counts as refused at once, without asking: in a dense space most nodes are full, and their pairs keep re-forming.
 /// </summary>
-internal sealed class LockDetector(PhaseLocking locking, double radius, int maxPairs = int.MaxValue, long maxChecks = long.MaxValue)
+internal sealed class LockDetector(PhaseLocking locking, double radius, int maxPairs = int.MaxValue, long maxChecks = long.MaxValue,
+    int maxPartners = int.MaxValue)
 {
     private readonly HashSet<Guid> _scanned = [];
     private int _cursor;
     private readonly Dictionary<Guid, PhaseHistory> _histories = [];
+    // Histories of participants that left, reused for the next newcomer (where nodes move, they come and go every tick).
+    private readonly Stack<PhaseHistory> _spareHistories = new();
+    private const int MaxSpareHistories = 64;
     private readonly Dictionary<(Guid, Guid), Decision> _decided = [];
     private readonly HashSet<(Guid, Guid)> _seen = [];
     private readonly List<TrackedPhase> _members = [];
     private readonly List<TrackedPhase> _held = [];
+    // The partner lists the nodes sent, aligned with _members and _held (so a reading needs no dictionary lookup).
+    private readonly List<Guid[]?> _memberLocked = [];
+    private readonly List<Guid[]?> _heldLocked = [];
     private readonly List<PairReading> _readings = [];
     private readonly List<(Guid, Guid)> _expired = [];
     private readonly HashSet<Guid> _inFormedPair = [];
@@ -49,18 +59,26 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             var a = _members[r.Member];
             var b = _held[r.Other];
             var key = (a.Id, b.Id);
-            _seen.Add(key);
             bool known = _decided.TryGetValue(key, out var decision);
-            bool formed = known ? decision.Formed : Listed(contributions, a.Id, b.Id);
+            bool formed = known ? decision.Formed : Lists(_memberLocked[r.Member], b.Id) || Lists(_heldLocked[r.Other], a.Id);
+            // Only pairs with a decision or on a node's list are ever looked up in _seen (BreakUnseen): most readings are neither.
             if (!r.Evaluated)
             {
+                if (known || formed) _seen.Add(key);
                 if (known) _decided[key] = decision with { Tick = tick };
                 continue;
             }
             bool next = locking.NextLocked(formed, r.Plv);
-            if (next != formed)
+            if (known || formed || next) _seen.Add(key);
+            if (next && !formed && (Full(_memberLocked[r.Member], b.Id) || Full(_heldLocked[r.Other], a.Id)))
+            {
+                _decided[key] = new Decision(true, tick, Since: tick, Held: false);
+                continue;
+            }
+            if (next != formed && (next || !known || decision.Held))
                 changes.Add((EntangledPair.Create(a.Id, b.Id, locking.Ratios[r.RatioIndex].ToString(), r.Plv, EntangledPair.PlvType), next));
-            if (next || known) _decided[key] = new Decision(next, tick);
+            if (next == formed && known) _decided[key] = decision with { Tick = tick };
+            else if (next || known) _decided[key] = new Decision(next, tick, Since: tick);
         }
 
         BreakUnseen(tick, contributions, changes);
@@ -77,6 +95,8 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
     {
         _members.Clear();
         _held.Clear();
+        _memberLocked.Clear();
+        _heldLocked.Clear();
         _inFormedPair.Clear();
         foreach (var (key, decision) in _decided)
         {
@@ -89,7 +109,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
         {
             if (c.State.Kind != NodeKind.Participant) continue;
             participants++;
-            if (!_histories.TryGetValue(id, out var history)) _histories[id] = history = locking.NewHistory();
+            if (!_histories.TryGetValue(id, out var history)) _histories[id] = history = NewHistory();
             // A sample is fresh when the node sent something since the last one (touches keep the version).
             bool fresh = history.SourceVersion != c.State.Version;
             history.SourceVersion = c.State.Version;
@@ -97,13 +117,17 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             if (history.FreshCount < locking.MinFreshSamples && c.State.Locked is not { Length: > 0 } && !_inFormedPair.Contains(id)) continue;
             var tracked = new TrackedPhase(id, c.State.X, c.State.Y, history);
             _held.Add(tracked);
-            if (c.IsMember) _members.Add(tracked);
+            _heldLocked.Add(c.State.Locked);
+            if (!c.IsMember) continue;
+            _members.Add(tracked);
+            _memberLocked.Add(c.State.Locked);
         }
         if (_histories.Count == participants) return;
         _expired.Clear();
         foreach (var id in _histories.Keys)
             if (!contributions.TryGetValue(id, out var c) || c.State.Kind != NodeKind.Participant) _expired.Add((id, id));
-        foreach (var (id, _) in _expired) _histories.Remove(id);
+        foreach (var (id, _) in _expired)
+            if (_histories.Remove(id, out var gone) && _spareHistories.Count < MaxSpareHistories) _spareHistories.Push(gone);
     }
 
     /// <summary>
@@ -120,19 +144,19 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             bool isMember = contributions.TryGetValue(key.Item1, out var owner) && owner.IsMember;
             // A member whose turn it was not this tick (dense cell, rotating scan) keeps its pairs as they are.
             if (isMember && !_scanned.Contains(key.Item1)) continue;
-            if (isMember)
+            if (isMember && decision.Held)
                 changes.Add((EntangledPair.Create(key.Item1, key.Item2, "", 0, EntangledPair.PlvType), false));
             // Not a member any more: the cell it moved to takes over (it reads the pair from the node's partner list).
             _expired.Add(key);
         }
         foreach (var key in _expired)
-            if (contributions.TryGetValue(key.Item1, out var owner) && owner.IsMember) _decided[key] = new Decision(false, tick);
+            if (contributions.TryGetValue(key.Item1, out var owner) && owner.IsMember) _decided[key] = new Decision(false, tick, Since: tick);
             else _decided.Remove(key);
 
-        foreach (var m in _members)
+        for (int k = 0; k < _members.Count; k++)
         {
-            if (!_scanned.Contains(m.Id)) continue;
-            if (contributions[m.Id].State.Locked is not { Length: > 0 } partners) continue;
+            var m = _members[k];
+            if (_memberLocked[k] is not { Length: > 0 } partners || !_scanned.Contains(m.Id)) continue;
             foreach (var p in partners)
             {
                 var key = m.Id.CompareTo(p) < 0 ? (m.Id, p) : (p, m.Id);
@@ -146,7 +170,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
                     if (!decision.Formed) continue;
                 }
                 changes.Add((EntangledPair.Create(key.Item1, key.Item2, "", 0, EntangledPair.PlvType), false));
-                _decided[key] = new Decision(false, tick);
+                _decided[key] = new Decision(false, tick, Since: tick);
             }
         }
     }
@@ -160,9 +184,33 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
         foreach (var key in _expired) _decided.Remove(key);
     }
 
-    private static bool Listed(Dictionary<Guid, Contribution> contributions, Guid a, Guid b) =>
-        (contributions.TryGetValue(a, out var ca) && ca.State.Locked is { } la && Array.IndexOf(la, b) >= 0)
-        || (contributions.TryGetValue(b, out var cb) && cb.State.Locked is { } lb && Array.IndexOf(lb, a) >= 0);
+    /// <summary>
+    /// The nodes refused the lock of (<paramref name="node1"/>, <paramref name="node2"/>) that this cell decided formed at
+    /// <paramref name="since"/>: it stays formed for the hysteresis, and its break goes unreported. Ignored when the
+    /// decision has changed since.
+    /// </summary>
+    public void Refused(Guid node1, Guid node2, long since)
+    {
+        var key = (node1, node2);
+        if (_decided.TryGetValue(key, out var decision) && decision.Formed && decision.Since == since)
+            _decided[key] = decision with { Held = false };
+    }
 
-    private readonly record struct Decision(bool Formed, long Tick);
+    private PhaseHistory NewHistory()
+    {
+        if (!_spareHistories.TryPop(out var history)) return locking.NewHistory();
+        history.Clear();
+        history.SourceVersion = long.MinValue;
+        return history;
+    }
+
+    private bool Full(Guid[]? partners, Guid other) => partners is { } p && p.Length >= maxPartners && Array.IndexOf(p, other) < 0;
+
+    private static bool Lists(Guid[]? partners, Guid other) => partners is { Length: > 0 } && Array.IndexOf(partners, other) >= 0;
+
+    /// <summary>
+    /// A pair's state as this cell decided it: formed or not, last touched at <see cref="Tick"/>, decided at
+    /// <see cref="Since"/>; <see cref="Held"/> is false once the nodes refused a formed lock.
+    /// </summary>
+    private readonly record struct Decision(bool Formed, long Tick, long Since, bool Held = true);
 }

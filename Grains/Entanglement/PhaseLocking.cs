@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Resonance.Grains.Entanglement;
 
 /// <summary>
@@ -58,7 +61,27 @@ public sealed class PhaseLocking
         var br = b.Re(q);
         var bi = b.Im(q);
         double re = 0, im = 0;
-        for (int k = 0; k < ar.Length; k++)
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated && ar.Length >= Vector256<double>.Count)
+        {
+            // Four samples at a time: a dense cell reads thousands of pairs per tick, each at five ratio orientations.
+            var vre = Vector256<double>.Zero;
+            var vim = Vector256<double>.Zero;
+            ref double rar = ref MemoryMarshal.GetReference(ar), rai = ref MemoryMarshal.GetReference(ai);
+            ref double rbr = ref MemoryMarshal.GetReference(br), rbi = ref MemoryMarshal.GetReference(bi);
+            for (; k <= ar.Length - Vector256<double>.Count; k += Vector256<double>.Count)
+            {
+                var xr = Vector256.LoadUnsafe(ref rar, (nuint)k);
+                var xi = Vector256.LoadUnsafe(ref rai, (nuint)k);
+                var yr = Vector256.LoadUnsafe(ref rbr, (nuint)k);
+                var yi = Vector256.LoadUnsafe(ref rbi, (nuint)k);
+                vre += xr * yr + xi * yi;
+                vim += xi * yr - xr * yi;
+            }
+            re = Vector256.Sum(vre);
+            im = Vector256.Sum(vim);
+        }
+        for (; k < ar.Length; k++)
         {
             // e^{i p phi_a} * conj(e^{i q phi_b})
             re += ar[k] * br[k] + ai[k] * bi[k];

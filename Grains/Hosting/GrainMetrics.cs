@@ -4,7 +4,7 @@ namespace Resonance.Grains.Hosting;
 
 /// <summary>
 /// The silo's own metrics (meter <c>Resonance.Grains</c>), exported at <c>/metrics</c> in Prometheus form as
-/// <c>resonance_space_tick_duration_seconds</c>, <c>resonance_field_updates_total</c> and <c>resonance_grain_activations</c>.
+/// <c>resonance_space_tick_duration_seconds</c>, <c>resonance_field_updates_total</c>, <c>resonance_lock_changes_total</c> and <c>resonance_grain_activations</c>.
 /// </summary>
 public static class GrainMetrics
 {
@@ -17,6 +17,9 @@ public static class GrainMetrics
 
     public static readonly Counter<long> FieldUpdates = Meter.CreateCounter<long>(
         "resonance_field_updates", description: "Node changes applied to cell tiles.");
+
+    public static readonly Counter<long> LockChanges = Meter.CreateCounter<long>(
+        "resonance_lock_changes", description: "Phase-lock changes (a pair forming or breaking) that cells sent to node grains.");
 
     public static readonly UpDownCounter<long> Activations = Meter.CreateUpDownCounter<long>(
         "resonance_grain_activations", description: "Active grains of this silo by type.");

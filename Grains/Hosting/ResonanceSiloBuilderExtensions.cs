@@ -26,6 +26,7 @@ public static class ResonanceSiloBuilderExtensions
             .ValidateOnStart();
         builder.Services.AddOptions<Forecasting.ForecastOptions>().BindConfiguration(Forecasting.ForecastOptions.Section)
             .Validate(o => o.Problem() is null, "Resonance:Forecast is invalid (see ForecastOptions.Problem).").ValidateOnStart();
+        builder.Services.AddSingleton<GrainReferences>();
         builder.Services.AddSingleton<CellChangeRouter>();
         builder.Services.AddSingleton<SpaceDirectory>();
         // A grain call or activation that failed in the PostgreSQL driver reaches a remote caller with the driver's

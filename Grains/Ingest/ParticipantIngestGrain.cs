@@ -1,4 +1,5 @@
 using Orleans.Concurrency;
+using Resonance.Grains.Hosting;
 
 namespace Resonance.Grains.Ingest;
 
@@ -8,13 +9,13 @@ namespace Resonance.Grains.Ingest;
 /// network call per flush, and the node grains remain the only owners of participant state.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class ParticipantIngestGrain : Grain, IParticipantIngestGrain
+public sealed class ParticipantIngestGrain(GrainReferences refs) : Grain, IParticipantIngestGrain
 {
     public async Task<ParticipantFailure[]> Apply(string space, ParticipantCommand[] commands)
     {
         var calls = new Task[commands.Length];
         for (int k = 0; k < commands.Length; k++)
-            calls[k] = GrainFactory.GetGrain<INodeGrain>(commands[k].NodeId).Apply(space, commands[k]);
+            calls[k] = refs.Node(commands[k].NodeId).Apply(space, commands[k]);
         try
         {
             await Task.WhenAll(calls);

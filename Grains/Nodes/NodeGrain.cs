@@ -19,6 +19,7 @@ public sealed class NodeGrain(
     [PersistentState("node", ResonanceStorage.Name)] IPersistentState<NodeState> state,
     CellChangeRouter router,
     SpaceDirectory spaces,
+    GrainReferences refs,
     SubjectKeys keys,
     IOptions<ResonanceFieldOptions> options) : Grain, INodeGrain
 {
@@ -33,6 +34,17 @@ public sealed class NodeGrain(
     private Guid[] _lockedIds = [];
 
     private NodeSnapshot? Current => state.State.Snapshot;
+
+    /// <summary>The space grain of the last space asked for (a node lives in one space at a time).</summary>
+    private (string Id, ISpaceGrain Grain)? _space;
+
+    private ISpaceGrain SpaceOf(string id)
+    {
+        if (_space is { } known && known.Id == id) return known.Grain;
+        var grain = refs.Space(id);
+        _space = (id, grain);
+        return grain;
+    }
 
     /// <summary>The node as callers see it: with its memory content.</summary>
     private NodeSnapshot? Visible => Current is { } node && _content is not null ? node with { Content = _content } : Current;
@@ -134,7 +146,7 @@ public sealed class NodeGrain(
         state.State.Snapshot = gone;
         int n = geometry.AffectedCells(node.X, node.Y, _before);
         for (int k = 0; k < n; k++)
-            router.Enqueue(CellKey.Format(node.Space, _before[k].Cx, _before[k].Cy), ToChange(gone, NodeChangeOp.Remove));
+            router.Enqueue(geometry.CellKey(node.Space, _before[k].Cx, _before[k].Cy), ToChange(gone, NodeChangeOp.Remove));
         await BreakAll(node.Space);
     }
 
@@ -197,7 +209,7 @@ public sealed class NodeGrain(
         if (Solo) return;
         int n = geometry.AffectedCells(node.X, node.Y, _after);
         for (int k = 0; k < n; k++)
-            router.Enqueue(CellKey.Format(node.Space, _after[k].Cx, _after[k].Cy), ToChange(touched, NodeChangeOp.Touch));
+            router.Enqueue(geometry.CellKey(node.Space, _after[k].Cx, _after[k].Cy), ToChange(touched, NodeChangeOp.Touch));
     }
 
     public async Task<NodeSnapshot> Crystallize(string space, MemoryUpdate update)
@@ -342,14 +354,14 @@ public sealed class NodeGrain(
         bool formed;
         try
         {
-            formed = await GrainFactory.GetGrain<INodeGrain>(target).OfferEntanglement(me, node.Space);
+            formed = await refs.Node(target).OfferEntanglement(me, node.Space);
         }
         catch
         {
             state.State.Requested.Remove(target);
             throw;
         }
-        var space = GrainFactory.GetGrain<ISpaceGrain>(node.Space);
+        var space = SpaceOf(node.Space);
         if (formed)
         {
             state.State.Requested.Remove(target);
@@ -378,9 +390,9 @@ public sealed class NodeGrain(
         bool wasPartner = state.State.Partners.Remove(partner);
         state.State.Requested.Remove(partner);
         if (!wasPartner) return;
-        await GrainFactory.GetGrain<INodeGrain>(partner).ForgetPartner(me);
+        await refs.Node(partner).ForgetPartner(me);
         if (Current is { } node)
-            await GrainFactory.GetGrain<ISpaceGrain>(node.Space).PairChanged(ExplicitPair(me, partner), formed: false);
+            await SpaceOf(node.Space).PairChanged(ExplicitPair(me, partner), formed: false);
     }
 
     public Task ForgetPartner(Guid from)
@@ -392,21 +404,23 @@ public sealed class NodeGrain(
 
     public Task<Guid[]> GetPartners() => Task.FromResult(state.State.Partners.Union(state.State.Locked.Keys).ToArray());
 
-    public async Task LockChanged(EntangledPair pair, bool formed)
+    public async Task<bool> LockChanged(EntangledPair pair, bool formed)
     {
         var me = this.GetPrimaryKey();
         if (!pair.Involves(me) || pair.Node1 == pair.Node2) throw new ArgumentException($"Pair {pair.Node1}/{pair.Node2} does not pair node {me} with another.");
         var partnerId = pair.PartnerOf(me);
-        var partner = GrainFactory.GetGrain<INodeGrain>(partnerId);
+        var partner = refs.Node(partnerId);
         if (formed)
         {
             // A node that left (or went stale) takes no new partners; nor does one that holds this lock already.
-            if (Current is not { Live: true, Kind: NodeKind.Participant } node || IsStale(node) || Solo || state.State.Locked.ContainsKey(partnerId)) return;
-            if (state.State.Locked.Count >= options.Value.Entanglement.MaxPartnersPerNode) return;
-            if (!await partner.AcceptLock(me, node.Space, pair.Ratio, pair.Strength)) return;
+            if (state.State.Locked.ContainsKey(partnerId)) return true;
+            if (Current is not { Live: true, Kind: NodeKind.Participant } node || IsStale(node) || Solo) return false;
+            if (state.State.Locked.Count >= options.Value.Entanglement.MaxPartnersPerNode) return false;
+            if (!await partner.AcceptLock(me, node.Space, pair.Ratio, pair.Strength)) return false;
             state.State.Locked[partnerId] = new LockedPartner(partner, pair.Ratio, pair.Strength);
             _lockedIds = [.. state.State.Locked.Keys];
-            await GrainFactory.GetGrain<ISpaceGrain>(node.Space).PairChanged(pair, formed: true);
+            await SpaceOf(node.Space).PairChanged(pair, formed: true);
+            return true;
         }
         else
         {
@@ -414,7 +428,8 @@ public sealed class NodeGrain(
             await partner.ReleaseLock(me);
             // Told even when this side had no record (a reactivated participant): the space ignores a break it does not know.
             if (Current is { } node)
-                await GrainFactory.GetGrain<ISpaceGrain>(node.Space).PairChanged(pair, formed: false);
+                await SpaceOf(node.Space).PairChanged(pair, formed: false);
+            return false;
         }
     }
 
@@ -424,7 +439,7 @@ public sealed class NodeGrain(
             return Task.FromResult(false);
         if (!state.State.Locked.ContainsKey(from) && state.State.Locked.Count >= options.Value.Entanglement.MaxPartnersPerNode)
             return Task.FromResult(false);
-        state.State.Locked[from] = new LockedPartner(GrainFactory.GetGrain<INodeGrain>(from), ratio, strength);
+        state.State.Locked[from] = new LockedPartner(refs.Node(from), ratio, strength);
         _lockedIds = [.. state.State.Locked.Keys];
         return Task.FromResult(true);
     }
@@ -448,10 +463,10 @@ public sealed class NodeGrain(
         state.State.Locked.Clear();
         _lockedIds = [];
         if (partners.Length == 0 && locked.Length == 0) return;
-        var space = GrainFactory.GetGrain<ISpaceGrain>(spaceId);
+        var space = SpaceOf(spaceId);
         await Task.WhenAll(partners.Select(async p =>
         {
-            await GrainFactory.GetGrain<INodeGrain>(p).ForgetPartner(me);
+            await refs.Node(p).ForgetPartner(me);
             await space.PairChanged(ExplicitPair(me, p), formed: false);
         }).Concat(locked.Select(async l =>
         {
@@ -471,7 +486,7 @@ public sealed class NodeGrain(
 
     /// <summary>Upserts the new state into every cell it reaches and removes it from cells it no longer reaches.</summary>
     private void Route(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after) =>
-        RouteTo(geometry, before, after, (cell, change) => router.Enqueue(cell, change));
+        RouteTo(geometry, before, after, router, null);
 
     /// <summary>
     /// A memory node's cells apply (and persist) its change before the node answers: once a client holds the
@@ -480,22 +495,29 @@ public sealed class NodeGrain(
     private Task RouteDurably(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after)
     {
         var calls = new List<Task>(18);
-        RouteTo(geometry, before, after, (cell, change) => calls.Add(GrainFactory.GetGrain<ICellGrain>(cell).ApplyChanges([change])));
+        RouteTo(geometry, before, after, null, calls);
         return Task.WhenAll(calls);
     }
 
-    private void RouteTo(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after, Action<string, NodeChange> send)
+    /// <summary>Each change goes to the router, or (memory nodes) straight to its cell with the call added to <paramref name="calls"/>.</summary>
+    private void RouteTo(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after, CellChangeRouter? via, List<Task>? calls)
     {
         int nb = before is null ? 0 : geometry.AffectedCells(before.X, before.Y, _before);
         int na = after.Live ? geometry.AffectedCells(after.X, after.Y, _after) : 0;
         var upsert = ToChange(after, NodeChangeOp.Upsert);
         for (int k = 0; k < na; k++)
-            send(CellKey.Format(after.Space, _after[k].Cx, _after[k].Cy), upsert);
+            Send(geometry.CellKey(after.Space, _after[k].Cx, _after[k].Cy), upsert);
         if (nb == 0) return;
         var remove = ToChange(after, NodeChangeOp.Remove);
         for (int k = 0; k < nb; k++)
             if (Array.IndexOf(_after, _before[k], 0, na) < 0)
-                send(CellKey.Format(after.Space, _before[k].Cx, _before[k].Cy), remove);
+                Send(geometry.CellKey(after.Space, _before[k].Cx, _before[k].Cy), remove);
+
+        void Send(string cell, in NodeChange change)
+        {
+            if (via is not null) via.Enqueue(cell, change);
+            else calls!.Add(refs.Cell(cell).ApplyChanges([change]));
+        }
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Resonance.Grains.Hosting;
 
 namespace Resonance.Grains.Routing;
 
@@ -9,7 +10,7 @@ namespace Resonance.Grains.Routing;
 /// previous call returns. An idle router adds no delay, a busy cell gets bigger batches, and a slow cell never holds up
 /// the others.
 /// </summary>
-public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellChangeRouter> logger) : IDisposable
+public sealed partial class CellChangeRouter(GrainReferences grains, ILogger<CellChangeRouter> logger) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _signal = new(0);
@@ -17,6 +18,12 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
     // All guarded by _gate.
     private readonly Dictionary<string, Dictionary<Guid, NodeChange>> _pending = new(StringComparer.Ordinal);
     private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
+    // Emptied queues of cells that went quiet, reused for the next cell (a sparse space's cells come and go per update).
+    private readonly Stack<Dictionary<Guid, NodeChange>> _spare = new();
+    private const int MaxSpare = 256;
+    // References to the cells this silo sends to (bounded: cleared when it holds too many).
+    private readonly Dictionary<string, ICellGrain> _cells = new(StringComparer.Ordinal);
+    private const int MaxCachedCells = 1 << 14;
     private List<string> _ready = [];
     private List<string> _draining = [];
     private bool _signalled;
@@ -37,7 +44,7 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
         lock (_gate)
         {
             if (!_pending.TryGetValue(cellKey, out var changes))
-                _pending[cellKey] = changes = new Dictionary<Guid, NodeChange>();
+                _pending[cellKey] = changes = _spare.Count > 0 ? _spare.Pop() : new Dictionary<Guid, NodeChange>();
             bool wasEmpty = changes.Count == 0;
             Merge(changes, change);
             if (wasEmpty && !_inFlight.Contains(cellKey)) MarkReadyLocked(cellKey);
@@ -64,6 +71,7 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
     private async Task FlushLoop()
     {
         var batches = new List<(string Cell, NodeChange[] Changes)>();
+        var targets = new List<ICellGrain>();
         while (!_stopping.IsCancellationRequested)
         {
             try
@@ -76,6 +84,7 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
             }
 
             batches.Clear();
+            targets.Clear();
             lock (_gate)
             {
                 (_ready, _draining) = (_draining, _ready);
@@ -88,21 +97,27 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
                     changes.Clear();
                     _inFlight.Add(cell);
                     batches.Add((cell, batch));
+                    if (!_cells.TryGetValue(cell, out var target))
+                    {
+                        if (_cells.Count >= MaxCachedCells) _cells.Clear();
+                        _cells[cell] = target = grains.Cell(cell);
+                    }
+                    targets.Add(target);
                 }
                 _draining.Clear();
             }
-            foreach (var (cell, batch) in batches) _ = Send(cell, batch);
+            for (int k = 0; k < batches.Count; k++) _ = Send(targets[k], batches[k].Cell, batches[k].Changes);
         }
     }
 
-    private async Task Send(string cell, NodeChange[] batch)
+    private async Task Send(ICellGrain target, string cell, NodeChange[] batch)
     {
         Interlocked.Add(ref _changesSent, batch.Length);
         Interlocked.Increment(ref _callsSent);
         bool failed = false;
         try
         {
-            await grains.GetGrain<ICellGrain>(cell).ApplyChanges(batch);
+            await target.ApplyChanges(batch);
         }
         catch (Exception e)
         {
@@ -115,7 +130,7 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
         {
             _inFlight.Remove(cell);
             if (!_pending.TryGetValue(cell, out var changes))
-                _pending[cell] = changes = new Dictionary<Guid, NodeChange>();
+                _pending[cell] = changes = _spare.Count > 0 ? _spare.Pop() : new Dictionary<Guid, NodeChange>();
             if (failed)
             {
                 // Put the failed changes back unless a newer change for the same node is already queued.
@@ -126,7 +141,13 @@ public sealed partial class CellChangeRouter(IGrainFactory grains, ILogger<CellC
                         changes[change.NodeId] = change;
             }
             if (changes.Count > 0) MarkReadyLocked(cell);
-            else _pending.Remove(cell); // quiet cells do not keep a dictionary
+            else
+            {
+                // Quiet cells do not keep a queue; a few emptied ones are kept for reuse (small ones: a dense cell's
+                // queue grew to its members and would keep that memory).
+                _pending.Remove(cell);
+                if (_spare.Count < MaxSpare && changes.EnsureCapacity(0) <= 64) _spare.Push(changes);
+            }
         }
     }
 

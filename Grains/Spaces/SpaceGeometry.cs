@@ -111,6 +111,32 @@ public sealed class SpaceGeometry
         return n;
     }
 
+    /// <summary>Spaces with at most this many cells keep their cells' keys (one string per cell, made once).</summary>
+    private const int CachedCellKeys = 1 << 16;
+
+    private (string Space, string?[] Keys)? _cellKeys;
+
+    /// <summary>
+    /// <see cref="Grains.CellKey.Format"/> for a cell of this space, made once per cell: a node routes every change to
+    /// up to 18 cells, and formatting their keys each time was a measurable part of an update's cost.
+    /// </summary>
+    public string CellKey(string space, int cx, int cy)
+    {
+        long count = (long)CellsX * CellsY;
+        if (count > CachedCellKeys || (uint)cx >= (uint)CellsX || (uint)cy >= (uint)CellsY) return Grains.CellKey.Format(space, cx, cy);
+        var cache = _cellKeys;
+        if (cache is not { } c || !string.Equals(c.Space, space, StringComparison.Ordinal))
+        {
+            // A geometry serves one space; a second one (never the case in the directory) just formats.
+            if (cache is not null) return Grains.CellKey.Format(space, cx, cy);
+            c = (space, new string?[count]);
+            _cellKeys = c;
+        }
+        ref var slot = ref c.Keys[cy * CellsX + cx];
+        // Racing threads may both format the key; either string is right.
+        return slot ??= Grains.CellKey.Format(space, cx, cy);
+    }
+
     /// <summary>Seconds on the space's clock at <paramref name="utcNow"/>.</summary>
     public double TimeAt(DateTime utcNow) => (utcNow - Epoch).TotalSeconds;
 

@@ -18,9 +18,11 @@ public static class GrainBenchmarkCases
     private const int Nodes = 4000;
     private const int Concurrency = 512;
     private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(2);
-    private static readonly TimeSpan Measure = TimeSpan.FromSeconds(8);
+    /// <summary>Each load's length (--seconds).</summary>
+    public static TimeSpan Measure { get; set; } = TimeSpan.FromSeconds(8);
 
-    public static async Task RunQuickAsync(TextWriter output)
+    /// <param name="rates">Only these paced rates, without the quiet and closed-loop cases (for profiling one load).</param>
+    public static async Task RunQuickAsync(TextWriter output, int[]? rates = null)
     {
         using var host = Host.CreateDefaultBuilder()
             .ConfigureLogging(l => l.ClearProviders().AddConsole().SetMinimumLevel(LogLevel.Warning))
@@ -32,6 +34,12 @@ public static class GrainBenchmarkCases
         await host.StartAsync();
         var grains = host.Services.GetRequiredService<IGrainFactory>();
         var router = host.Services.GetRequiredService<CellChangeRouter>();
+        if (rates is not null)
+        {
+            await Paced(output, grains, rates);
+            await host.StopAsync();
+            return;
+        }
 
         // Quiet latency first, then throughput with the latency probe running beside it.
         var quiet = await ObserverLatency(grains, "bench-quiet", samples: 200, TimeSpan.FromMilliseconds(40), CancellationToken.None);
@@ -45,8 +53,14 @@ public static class GrainBenchmarkCases
         Write(output, new { @case = "grain-updates-per-s", per_s = Math.Round(perSecond), nodes = Nodes, concurrency = Concurrency, cell_changes = changes, cell_calls = calls, changes_per_cell_call = calls > 0 ? Math.Round((double)changes / calls, 1) : 0 });
         Write(output, new { @case = "update-to-observer-saturated", p50_ms = loaded.P50, p99_ms = loaded.P99, max_ms = loaded.Max, samples = loaded.Count, load = "grain-updates-per-s (closed loop, saturating)" });
 
-        // Steady open-loop loads (the target is 20,000 updates/s), with the probe beside each.
-        foreach (int rate in PacedRates)
+        await Paced(output, grains, PacedRates);
+        await host.StopAsync();
+    }
+
+    /// <summary>Steady open-loop loads (the target is 20,000 updates/s), with the probe beside each.</summary>
+    private static async Task Paced(TextWriter output, IGrainFactory grains, int[] rates)
+    {
+        foreach (int rate in rates)
         {
             using var stopPaced = new CancellationTokenSource();
             var pacedProbe = ObserverLatency(grains, $"bench-paced-probe-{rate}", samples: int.MaxValue, TimeSpan.FromMilliseconds(40), stopPaced.Token);
@@ -55,8 +69,6 @@ public static class GrainBenchmarkCases
             var paced = await pacedProbe;
             Write(output, new { @case = rate == TargetRate ? "update-to-observer-under-load" : $"update-to-observer-at-{rate / 1000}k", p50_ms = paced.P50, p99_ms = paced.P99, max_ms = paced.Max, samples = paced.Count, load_per_s = Math.Round(achieved), target_per_s = rate });
         }
-
-        await host.StopAsync();
     }
 
     private static async Task<(double PerSecond, long Changes, long Calls)> Throughput(IGrainFactory grains, CellChangeRouter router)

@@ -1,0 +1,114 @@
+using Resonance.Grains;
+using Resonance.Grains.Cells;
+using Resonance.Grains.Entanglement;
+
+namespace Resonance.Tests.Entanglement;
+
+/// <summary>
+/// A cell's detector over two members: a pair that locks and later drifts apart is reported formed and then broken,
+/// except that the break of a lock the nodes refused is not reported (nobody holds it), and a refusal that arrives after
+/// the pair was decided again does not touch the newer decision.
+/// </summary>
+public sealed class LockDetectorTests
+{
+    private static readonly PhaseLocking Locking = new EntanglementSettings().Compile();
+    private static readonly Guid A = new("00000000-0000-0000-0000-00000000000a");
+    private static readonly Guid B = new("00000000-0000-0000-0000-00000000000b");
+
+    /// <summary>Locked (same frequency) until <paramref name="driftFrom"/>, then B runs at another frequency.</summary>
+    private sealed class TwoStreams(int driftFrom, int maxPartners = int.MaxValue, Guid[]? aLocked = null)
+    {
+        private readonly LockDetector _detector = new(Locking, radius: 8, maxPartners: maxPartners);
+        private readonly Dictionary<Guid, Contribution> _contributions = [];
+        public long Tick { get; private set; }
+
+        public List<(EntangledPair Pair, bool Formed)> Step()
+        {
+            double a = 0.3 * Tick;
+            double b = Tick < driftFrom ? 0.3 * Tick + 1 : 0.3 * driftFrom + 1 + 1.37 * (Tick - driftFrom);
+            _contributions[A] = Member(A, 10, 10, a, aLocked);
+            _contributions[B] = Member(B, 12, 10, b, null);
+            var changes = new List<(EntangledPair, bool)>();
+            _detector.Tick(Tick, _contributions, changes);
+            Tick++;
+            return changes;
+        }
+
+        public void Refused(long since) => _detector.Refused(A, B, since);
+
+        private Contribution Member(Guid id, double x, double y, double phase, Guid[]? locked) =>
+            new(new NodeChange(id, Tick + 1, NodeChangeOp.Upsert, NodeKind.Participant, x, y, 0.5, Grains.Field.Phase.Normalize(phase), 0.5, locked), true, DateTime.UtcNow);
+    }
+
+    /// <summary>Runs until the first change; returns it with the tick it was decided at.</summary>
+    private static (EntangledPair Pair, bool Formed, long Tick) NextChange(TwoStreams streams, int limit = 400)
+    {
+        for (int k = 0; k < limit; k++)
+        {
+            long tick = streams.Tick;
+            var changes = streams.Step();
+            if (changes.Count > 0)
+            {
+                Assert.Single(changes);
+                return (changes[0].Pair, changes[0].Formed, tick);
+            }
+        }
+        throw new Xunit.Sdk.XunitException($"No change within {limit} ticks.");
+    }
+
+    [Fact]
+    public void A_held_lock_is_reported_formed_then_broken()
+    {
+        var streams = new TwoStreams(driftFrom: 60);
+        var formed = NextChange(streams);
+        Assert.True(formed.Formed);
+        Assert.Equal((A, B), (formed.Pair.Node1, formed.Pair.Node2));
+        var broken = NextChange(streams);
+        Assert.False(broken.Formed);
+        Assert.True(broken.Tick >= 60);
+    }
+
+    [Fact]
+    public void A_refused_lock_breaks_without_a_report()
+    {
+        var streams = new TwoStreams(driftFrom: 60);
+        var formed = NextChange(streams);
+        Assert.True(formed.Formed);
+        streams.Refused(formed.Tick);
+        for (int k = 0; k < 300; k++) Assert.Empty(streams.Step());
+    }
+
+    [Fact]
+    public void A_refusal_for_an_older_decision_changes_nothing()
+    {
+        var streams = new TwoStreams(driftFrom: 60);
+        var formed = NextChange(streams);
+        // The answer names a decision the cell no longer has (a tick before this one): the lock still counts as held.
+        streams.Refused(formed.Tick - 1);
+        var broken = NextChange(streams);
+        Assert.False(broken.Formed);
+    }
+
+    [Fact]
+    public void A_node_whose_list_is_full_is_not_asked_and_its_break_is_not_reported()
+    {
+        // A lists one phase-locked partner elsewhere (C, not held by this cell) and may hold only one.
+        var c = new Guid("00000000-0000-0000-0000-00000000000c");
+        var streams = new TwoStreams(driftFrom: 60, maxPartners: 1, aLocked: [c]);
+        var changes = new List<(EntangledPair Pair, bool Formed)>();
+        for (int k = 0; k < 300; k++) changes.AddRange(streams.Step());
+        // The only report is about A's listed partner C, which this cell does not hold: it breaks (as before).
+        Assert.All(changes, ch => Assert.False(ch.Formed));
+        Assert.DoesNotContain(changes, ch => ch.Pair.Involves(B));
+    }
+
+    [Fact]
+    public void A_node_with_room_is_asked()
+    {
+        var c = new Guid("00000000-0000-0000-0000-00000000000c");
+        var streams = new TwoStreams(driftFrom: 60, maxPartners: 2, aLocked: [c]);
+        var changes = new List<(EntangledPair Pair, bool Formed)>();
+        for (int k = 0; k < 60; k++) changes.AddRange(streams.Step());
+        Assert.Contains(changes, ch => ch.Formed && ch.Pair.Node1 == A && ch.Pair.Node2 == B);
+    }
+}
