@@ -46,7 +46,7 @@ public sealed partial class EventStore : IEventStore, IRollupStore, ILedgerStore
 
     public static EventStore Postgres(string connectionString, int partitionDaysAhead, Func<ISubjectKeyStore, SubjectKeys> keys, ILogger logger)
     {
-        var source = NpgsqlDataSource.Create(connectionString);
+        var source = NpgsqlDataSource.Create(PostgresConnectionString.WithDefaults(connectionString));
         return new EventStore(EventDialect.Postgres, source, new PostgresPartitions(source, partitionDaysAhead, logger), null, keys, logger);
     }
 

@@ -62,7 +62,7 @@ public sealed partial class GrainStateSchema(StorageDialect dialect, DbDataSourc
 
     /// <summary>The database behind <paramref name="connectionString"/>, as the provider and the migration use it.</summary>
     public static DbDataSource OpenDataSource(StorageDialect dialect, string connectionString) => dialect == StorageDialect.Postgres
-        ? NpgsqlDataSource.Create(connectionString)
+        ? NpgsqlDataSource.Create(PostgresConnectionString.WithDefaults(connectionString))
         : new SqliteDataSource(connectionString);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Grain state schema and provider statements installed ({Dialect})")]
