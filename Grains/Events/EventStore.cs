@@ -61,6 +61,31 @@ public sealed partial class EventStore : IEventStore, IRollupStore, ILedgerStore
     {
         if (_sqlitePath is not null && Path.GetDirectoryName(Path.GetFullPath(_sqlitePath)) is { } directory)
             Directory.CreateDirectory(directory);
+        // The schema's DDL (CREATE INDEX IF NOT EXISTS still locks its table) can deadlock with running silos' inserts,
+        // which lock the id registry and then the events table: PostgreSQL aborts one of the two. An aborted insert is
+        // retried by its writer; an aborted schema transaction is retried here, so a restarting silo is not lost to it.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await ApplySchemaAsync(cancellationToken);
+                break;
+            }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DeadlockDetected or PostgresErrorCodes.SerializationFailure
+                                              && attempt < 5 && !cancellationToken.IsCancellationRequested)
+            {
+                LogSchemaRetry(attempt, e.SqlState);
+                await Task.Delay(TimeSpan.FromMilliseconds(200 * attempt + Random.Shared.Next(200)), cancellationToken);
+            }
+        }
+        if (_partitions is not null) await _partitions.PrepareAheadAsync(DateTime.UtcNow, cancellationToken);
+        await Keys.InitializeAsync(cancellationToken);
+        // Payloads an earlier version stored in plaintext are sealed before anything reads or writes events.
+        await new EventPayloadMigration(_sql.Kind, _source, Keys, _logger).RunAsync(cancellationToken);
+    }
+
+    private async Task ApplySchemaAsync(CancellationToken cancellationToken)
+    {
         await using var connection = await _source.OpenConnectionAsync(cancellationToken);
         // SQLite cannot change its journal inside a transaction.
         if (_sql.Kind == StorageDialect.Sqlite) await PostgresPartitions.Execute(connection, null, "PRAGMA journal_mode = WAL", cancellationToken);
@@ -73,10 +98,6 @@ public sealed partial class EventStore : IEventStore, IRollupStore, ILedgerStore
         foreach (var script in _sql.Scripts) await PostgresPartitions.Execute(connection, transaction, script, cancellationToken);
         await PostgresPartitions.Execute(connection, transaction, _ledger.Schema, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        if (_partitions is not null) await _partitions.PrepareAheadAsync(DateTime.UtcNow, cancellationToken);
-        await Keys.InitializeAsync(cancellationToken);
-        // Payloads an earlier version stored in plaintext are sealed before anything reads or writes events.
-        await new EventPayloadMigration(_sql.Kind, _source, Keys, _logger).RunAsync(cancellationToken);
     }
 
     public async Task<IReadOnlyCollection<Guid>> AppendAsync(IReadOnlyList<EventRecord> batch, CancellationToken cancellationToken)
@@ -403,6 +424,9 @@ public sealed partial class EventStore : IEventStore, IRollupStore, ILedgerStore
         Keys.Dispose();
         return _source.DisposeAsync();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Applying the event schema was aborted by the database (attempt {Attempt}, SQLSTATE {SqlState}); retrying")]
+    private partial void LogSchemaRetry(int attempt, string sqlState);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Count} events of erased subjects were not stored")]
     private partial void LogErasedSkipped(int count);
