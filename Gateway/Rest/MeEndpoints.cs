@@ -138,12 +138,7 @@ public static partial class MeEndpoints
             return Error(401, ErrorCodes.Unauthorized, "A bearer token is required.");
         if (request.ContentLength is > RestValidation.MaxPreferencesBytes)
             return Error(413, ErrorCodes.MessageTooLarge, $"Preferences are limited to {RestValidation.MaxPreferencesBytes} bytes.");
-        byte[] bytes;
-        using (var body = new MemoryStream())
-        {
-            await request.Body.CopyToAsync(body, ct);
-            bytes = body.ToArray();
-        }
+        byte[] bytes = await RequestBody.ReadAsync(request, ct);
         if (RestValidation.Preferences(bytes, out var preferences) is { } invalid) return invalid.ToResult();
         try
         {

@@ -43,12 +43,7 @@ public static partial class RestEndpoints
             return Error(401, ErrorCodes.Unauthorized, "A bearer token is required.");
         if (request.ContentLength is > RestValidation.MaxBatchBytes)
             return Error(413, ErrorCodes.MessageTooLarge, "Batches are limited to 4 MiB.");
-        byte[] bytes;
-        using (var body = new MemoryStream())
-        {
-            await request.Body.CopyToAsync(body, ct);
-            bytes = body.ToArray();
-        }
+        byte[] bytes = await RequestBody.ReadAsync(request, ct);
         if (RestValidation.Batch(bytes, options.Value.MaxEventsPerRequest, out var document, out var items) is { } invalid)
             return invalid.ToResult();
         using (document)

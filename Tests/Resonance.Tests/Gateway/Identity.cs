@@ -19,11 +19,13 @@ public sealed record Identity(Guid UserId, string AccessToken, string RefreshTok
         j.GetProperty("expiresIn").GetInt32());
 
     /// <summary>An HTTP client that sends a new identity's access token with every request (REST writes need one).</summary>
-    public static async Task<HttpClient> ClientAsync(Uri http)
+    public static async Task<HttpClient> ClientAsync(Uri http) => (await CreateAsync(http)).Client(http);
+
+    /// <summary>An HTTP client that sends this identity's access token with every request.</summary>
+    public HttpClient Client(Uri http)
     {
-        var identity = await CreateAsync(http);
         var client = new HttpClient { BaseAddress = http };
-        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", identity.AccessToken);
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AccessToken);
         return client;
     }
 

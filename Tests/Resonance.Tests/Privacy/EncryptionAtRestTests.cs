@@ -34,8 +34,7 @@ public sealed class EncryptionAtRestTests
 
         var identity = await Identity.CreateAsync(gateway.Http);
         var user = identity.UserId;
-        using var me = new HttpClient { BaseAddress = gateway.Http };
-        me.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", identity.AccessToken);
+        using var me = identity.Client(gateway.Http);
         await using var client = await WsClient.ConnectAsync(identity.WithToken(new Uri(gateway.WebSocket + $"?space={Space}")));
         var established = (await client.WaitForTypeAsync("connection_established")).Json;
         Assert.Equal(user, established.GetProperty("subject").GetGuid());

@@ -25,8 +25,7 @@ public sealed class OptOutTests
 
         // A has an identity and objects (PUT /api/me/preferences) before it connects; B is an anonymous app client.
         var identityA = await Identity.CreateAsync(gateway.Http);
-        using var meA = new HttpClient { BaseAddress = gateway.Http };
-        meA.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", identityA.AccessToken);
+        using var meA = identityA.Client(gateway.Http);
         using (var put = await meA.PutAsJsonAsync("/api/me/preferences", new { collective = false }))
             Assert.Equal(HttpStatusCode.OK, put.StatusCode);
         Assert.False(JsonDocument.Parse(await meA.GetStringAsync("/api/me/preferences")).RootElement.GetProperty("collective").GetBoolean());

@@ -57,7 +57,7 @@ public sealed class SubjectEndpointsTests
         }
 
         var identity = await Identity.CreateAsync(gateway.Http);
-        using var me = Authorized(gateway, identity);
+        using var me = identity.Client(gateway.Http);
         foreach (var bad in new[] { "{\"collective\": \"false\"}", "{\"collective\": false, \"x\": 1}", "{", new string('x', 5000) })
         {
             using var response = await me.PutAsync("/api/me/preferences", new StringContent(bad, Encoding.UTF8, "application/json"));
@@ -88,11 +88,11 @@ public sealed class SubjectEndpointsTests
             await client.WaitForAsync(m => m.Type == "ack");
         }
 
-        using var goneMe = Authorized(gateway, gone);
+        using var goneMe = gone.Client(gateway.Http);
         using (var erased = await goneMe.DeleteAsync("/api/me")) Assert.Equal(HttpStatusCode.OK, erased.StatusCode);
         await goneClient.WaitClosedAsync();
 
-        using var keptMe = Authorized(gateway, kept);
+        using var keptMe = kept.Client(gateway.Http);
         var export = JsonDocument.Parse(await keptMe.GetStringAsync("/api/me/export")).RootElement;
         var memory = Assert.Single(export.GetProperty("memoryNodes").EnumerateArray().ToList());
         Assert.Equal((memories[keptClient], "mine at 20"), (memory.GetProperty("memoryId").GetGuid(), memory.GetProperty("content").GetString()));
@@ -107,12 +107,5 @@ public sealed class SubjectEndpointsTests
         using (var refreshed = await http.PostAsJsonAsync("/api/identities/refresh", new { refreshToken = kept.RefreshToken }))
             Assert.Equal(HttpStatusCode.OK, refreshed.StatusCode);
         await Eventually.Until(() => gateway.Grains.GetGrain<ISpaceGrain>(Space).GetLatestTick(), t => t.MemoryNodes == 1, what: "one memory node left in the field");
-    }
-
-    private static HttpClient Authorized(GatewayHost gateway, Identity identity)
-    {
-        var client = new HttpClient { BaseAddress = gateway.Http };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", identity.AccessToken);
-        return client;
     }
 }
