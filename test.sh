@@ -12,7 +12,8 @@ if [[ $(id -u) -eq 0 ]]; then sudo=""; else sudo="sudo"; fi
 need=()
 [[ -x /usr/bin/chromium || -n "${RESONANCE_CHROMIUM:-}" ]] || need+=(chromium)
 [[ -x /usr/bin/promtool && -x /usr/bin/prometheus ]] || need+=(prometheus)
-command -v docker >/dev/null || need+=(docker.io)
+# A docker client alone (some machines carry one) cannot run containers: the engine, dockerd, is what is needed.
+docker info >/dev/null 2>&1 || command -v dockerd >/dev/null || need+=(docker.io)
 [[ -x /usr/sbin/debootstrap ]] || need+=(debootstrap)
 [[ -x /usr/sbin/nginx ]] || need+=(nginx)
 if ((${#need[@]})); then

@@ -14,6 +14,7 @@ public enum NodeChangeOp : byte
 /// <summary>
 /// What a cell needs to know of one node's change: enough to add its footprint and its partial sums, and the node's
 /// phase-locked partners (so whichever cell evaluates the pair knows it is formed, even after the node changed cells).
+/// A participant's frequency lets a cell advance its phase over ticks without a new sample.
 /// </summary>
 [GenerateSerializer, Immutable, Alias("resonance.node-change")]
 public readonly record struct NodeChange(
@@ -26,4 +27,5 @@ public readonly record struct NodeChange(
     [property: Id(6)] double Strength,
     [property: Id(7)] double Phase,
     [property: Id(8)] double Resonance,
-    [property: Id(9)] Guid[]? Locked = null);
+    [property: Id(9)] Guid[]? Locked = null,
+    [property: Id(10)] double Frequency = 0);

@@ -75,7 +75,7 @@ public sealed partial class CellGrain(
         _observers = new ObserverManager<IFieldObserver>(options.Value.ObserverExpiry, logger);
         var entanglement = options.Value.Entanglement;
         _locks = new LockDetector(entanglement.Compile(), _geometry.EntanglementRadius, entanglement.MaxPairsPerCellTick, entanglement.MaxDistanceChecksPerCellTick,
-            entanglement.MaxPartnersPerNode);
+            entanglement.MaxPartnersPerNode, _geometry.Config.TickHz);
 
         var now = DateTime.UtcNow;
         foreach (var (id, memory) in state.State.Memory)

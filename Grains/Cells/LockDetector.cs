@@ -15,8 +15,11 @@ namespace Resonance.Grains.Cells;
 /// counts as refused at once, without asking: in a dense space most nodes are full, and their pairs keep re-forming.
 /// </summary>
 internal sealed class LockDetector(PhaseLocking locking, double radius, int maxPairs = int.MaxValue, long maxChecks = long.MaxValue,
-    int maxPartners = int.MaxValue)
+    int maxPartners = int.MaxValue, double tickHz = 10)
 {
+    // Radians per tick per hertz: a held sample advances at the participant's own frequency (see PhaseHistory.Record).
+    private readonly double _advancePerHz = 2 * Math.PI / tickHz;
+
     private readonly HashSet<Guid> _scanned = [];
     private int _cursor;
     private readonly Dictionary<Guid, PhaseHistory> _histories = [];
@@ -113,7 +116,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             // A sample is fresh when the node sent something since the last one (touches keep the version).
             bool fresh = history.SourceVersion != c.State.Version;
             history.SourceVersion = c.State.Version;
-            history.Record(tick, c.State.Phase, fresh);
+            history.Record(tick, c.State.Phase, fresh, c.State.Frequency * _advancePerHz);
             if (history.FreshCount < locking.MinFreshSamples && c.State.Locked is not { Length: > 0 } && !_inFormedPair.Contains(id)) continue;
             var tracked = new TrackedPhase(id, c.State.X, c.State.Y, history);
             _held.Add(tracked);

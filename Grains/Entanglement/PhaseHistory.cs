@@ -4,7 +4,8 @@ namespace Resonance.Grains.Entanglement;
 /// One participant's phase over the last W ticks of its space's tick grid (a ring buffer). The sample of tick k lives in
 /// slot k mod W, so two histories that end at the same tick are aligned slot by slot without any bookkeeping. Each
 /// sample is stored as e^{i p phi} for p = 1..P (P = the largest n or m of the tested ratios), so the PLV of a pair
-/// at any ratio needs only multiplications. A tick without a new phase holds the last one (see <see cref="Record"/>).
+/// at any ratio needs only multiplications. A tick without a new phase holds the last one, advanced at the participant's
+/// frequency (see <see cref="Record"/>).
 /// </summary>
 public sealed class PhaseHistory
 {
@@ -41,20 +42,25 @@ public sealed class PhaseHistory
     public long SourceVersion { get; set; } = long.MinValue;
 
     /// <summary>
-    /// Records <paramref name="phase"/> as the sample of <paramref name="tick"/>. Ticks skipped since the last sample
-    /// (a late timer) get the last phase, not fresh; a gap of a whole window or more starts over. A second sample for
-    /// the same tick replaces the first; a tick older than the last one is ignored (the clock never goes back).
+    /// Records the sample of <paramref name="tick"/>: <paramref name="phase"/> when it is <paramref name="fresh"/> (a new
+    /// phase arrived), otherwise the last sample advanced by <paramref name="advance"/> radians per tick (the participant's
+    /// 2 pi f over the tick rate). Ticks skipped since the last sample (a late timer) are held the same way, not fresh; a
+    /// gap of a whole window or more starts over. Advancing matters: two participants that both go quiet for a moment (a
+    /// stalled client or silo) would otherwise hold two constants, whose difference reads as a perfect lock whatever their
+    /// frequencies. A second sample for the same tick replaces the first when fresh; a tick older than the last one is
+    /// ignored (the clock never goes back).
     /// </summary>
-    public void Record(long tick, double phase, bool fresh)
+    public void Record(long tick, double phase, bool fresh, double advance = 0)
     {
         if (Count > 0)
         {
             if (tick < LastTick) return;
             if (tick == LastTick)
             {
+                if (!fresh) return;
                 int slot = Slot(tick);
                 Write(slot, phase);
-                if (fresh && !_fresh[slot])
+                if (!_fresh[slot])
                 {
                     _fresh[slot] = true;
                     FreshCount++;
@@ -65,10 +71,16 @@ public sealed class PhaseHistory
             long gap = tick - LastTick - 1;
             if (gap >= Window) Clear();
             else
-                for (long k = LastTick + 1; k < tick; k++) Push(k, LastPhase, false);
+            {
+                for (long k = LastTick + 1; k < tick; k++) Push(k, Held(advance), false);
+                if (!fresh) phase = Held(advance);
+            }
         }
         Push(tick, phase, fresh);
     }
+
+    /// <summary>The next held sample: the last phase moved on by one tick's advance (kept in [0, 2 pi)).</summary>
+    private double Held(double advance) => advance == 0 ? LastPhase : Field.Phase.Normalize(LastPhase + advance);
 
     /// <summary>True when the window is full up to <paramref name="tick"/> (the PLV can be taken).</summary>
     public bool IsCompleteAt(long tick) => Count == Window && LastTick == tick;

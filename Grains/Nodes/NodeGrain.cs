@@ -527,7 +527,8 @@ public sealed class NodeGrain(
     private static long NextVersion(NodeSnapshot? previous) => Math.Max((previous?.Version ?? 0) + 1, DateTime.UtcNow.Ticks);
 
     private NodeChange ToChange(NodeSnapshot node, NodeChangeOp op) =>
-        new(node.Id, node.Version, op, node.Kind, node.X, node.Y, node.Strength, node.Phase, node.Resonance, _lockedIds.Length == 0 ? null : _lockedIds);
+        new(node.Id, node.Version, op, node.Kind, node.X, node.Y, node.Strength, node.Phase, node.Resonance, _lockedIds.Length == 0 ? null : _lockedIds,
+            node.Kind == NodeKind.Participant ? node.Frequency : 0);
 
     private static void CheckSpaceId(string space)
     {

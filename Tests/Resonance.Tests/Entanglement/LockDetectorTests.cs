@@ -56,6 +56,55 @@ public sealed class LockDetectorTests
         throw new Xunit.Sdk.XunitException($"No change within {limit} ticks.");
     }
 
+    /// <summary>
+    /// Three participants that all go quiet for 1.5 s of every 2 s (a stalled client process, or a stalled silo): a held
+    /// sample advances at each one's frequency, so the two at 1 Hz stay locked and the one at 1.73 Hz locks with nobody.
+    /// Held as constants instead, the quiet stretches read as a perfect lock of everyone with everyone.
+    /// </summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Participants_that_go_quiet_together_keep_their_true_relative_phase(bool withFrequency)
+    {
+        var c = new Guid("00000000-0000-0000-0000-00000000000c");
+        var detector = new LockDetector(Locking, radius: 8, tickHz: 10);
+        var contributions = new Dictionary<Guid, Contribution>();
+        var streams = new[] { (Id: A, Hz: 1.0, Offset: 0.0, X: 10.0), (Id: B, Hz: 1.0, Offset: 0.5, X: 12.0), (Id: c, Hz: 1.73, Offset: 0.2, X: 11.0) };
+        var formed = new HashSet<(Guid, Guid)>();
+        var everFormed = new HashSet<(Guid, Guid)>();
+        int abBroken = 0;
+        for (long tick = 0; tick < 400; tick++)
+        {
+            bool sending = tick % 20 < 5;
+            foreach (var s in streams)
+            {
+                if (!sending && contributions.ContainsKey(s.Id)) continue; // quiet: the cell holds the last change
+                double phase = Grains.Field.Phase.Normalize(2 * Math.PI * s.Hz * tick / 10 + s.Offset);
+                contributions[s.Id] = new(new NodeChange(s.Id, tick + 1, NodeChangeOp.Upsert, NodeKind.Participant, s.X, 10, 0.5, phase, 0.5,
+                    formed.Where(p => p.Item1 == s.Id || p.Item2 == s.Id).Select(p => p.Item1 == s.Id ? p.Item2 : p.Item1).ToArray(),
+                    withFrequency ? s.Hz : 0), true, DateTime.UtcNow);
+            }
+            var changes = new List<(EntangledPair Pair, bool Formed)>();
+            detector.Tick(tick, contributions, changes);
+            foreach (var (pair, isFormed) in changes)
+            {
+                var key = (pair.Node1, pair.Node2);
+                if (isFormed) { formed.Add(key); everFormed.Add(key); }
+                else { formed.Remove(key); if (key == (A, B)) abBroken++; }
+            }
+        }
+        if (withFrequency)
+        {
+            Assert.Equal([(A, B)], everFormed);
+            Assert.Equal(0, abBroken);
+        }
+        else
+        {
+            // Without a frequency the held phases are constants: the 1.73 Hz participant "locks" too (what this guards against).
+            Assert.Contains(everFormed, p => p.Item1 == c || p.Item2 == c);
+        }
+    }
+
     [Fact]
     public void A_held_lock_is_reported_formed_then_broken()
     {

@@ -21,6 +21,22 @@ public sealed class PhaseHistoryTests
     }
 
     [Fact]
+    public void Held_and_skipped_ticks_advance_the_last_phase_by_the_given_step()
+    {
+        var h = new PhaseHistory(6, 1);
+        h.Record(0, 1.0, true, advance: 0.25);
+        h.Record(1, 9.9, false, advance: 0.25); // not fresh: the phase passed is the stale one and is not used
+        h.Record(3, 2.0, true, advance: 0.25); // tick 2 skipped: 1.5
+        h.Record(4, 2.0, false, advance: 0.25);
+        Assert.Equal((5, 2, 4L), (h.Count, h.FreshCount, h.LastTick));
+        Assert.Equal(2.25, h.LastPhase, 12);
+        var reference = new PhaseHistory(6, 1);
+        foreach (var (k, phi) in new[] { (0L, 1.0), (1L, 1.25), (2L, 1.5), (3L, 2.0), (4L, 2.25), (5L, 0.0) }) reference.Record(k, phi, true);
+        h.Record(5, 0.0, true, advance: 0.25);
+        Assert.Equal(1, PhaseLocking.Plv(h, 1, reference, 1), 12);
+    }
+
+    [Fact]
     public void A_second_sample_of_the_same_tick_replaces_the_first_and_old_ticks_are_ignored()
     {
         var h = new PhaseHistory(3, 2);
