@@ -106,7 +106,16 @@ public static partial class GatewayApp
         builder.Services.AddSingleton<ServerStall>();
         builder.Services.AddSingleton<GatewayDrain>();
         builder.Services.AddSingleton<SpaceHubRegistry>();
-        builder.WebHost.ConfigureKestrel(k => ConnectionLimits.Apply(k.Limits, gateway));
+        builder.Services.AddSingleton(new RefusalHold(gateway.RefusalHold, gateway.MaxHeldRefusals));
+        builder.Services.AddSingleton(sp => new AddressConnectionGate(gateway.EffectiveConnectionsPerAddress, sp.GetRequiredService<RefusalHold>(),
+            sp.GetRequiredService<GatewayCounters>(), sp.GetRequiredService<ILogger<AddressConnectionGate>>()));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            ConnectionLimits.Apply(k.Limits, gateway);
+            // Counted per address as connections are accepted, before any HTTP is read (a flood from one address).
+            if (gateway.EffectiveConnectionsPerAddress > 0)
+                k.ConfigureEndpointDefaults(listen => listen.Use(next => listen.ApplicationServices.GetRequiredService<AddressConnectionGate>().Wrap(next)));
+        });
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(
             o => o.UnsafePreferInlineScheduling = gateway.InlineSocketScheduling);
         builder.Services.AddSingleton(sp =>

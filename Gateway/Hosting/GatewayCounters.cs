@@ -13,7 +13,7 @@ public sealed class GatewayCounters : IDisposable
     public const string MeterName = "Resonance.Gateway";
 
     private readonly Meter _meter = new(MeterName);
-    private readonly Counter<long> _in, _out, _errors, _dropped, _cut;
+    private readonly Counter<long> _in, _out, _errors, _dropped, _cut, _refused;
     private readonly Histogram<double> _latency;
     private long _unanswered;
     private long _connected, _messagesIn, _messagesOut, _errorCount, _framesDropped, _restRequests, _restTicks;
@@ -33,6 +33,7 @@ public sealed class GatewayCounters : IDisposable
         _out = _meter.CreateCounter<long>("resonance_gateway_messages_out", description: "Messages sent to clients by type.");
         _errors = _meter.CreateCounter<long>("resonance_gateway_errors", description: "Errors answered to clients by code.");
         _cut = _meter.CreateCounter<long>("resonance_gateway_sessions_cut", description: "Sessions the gateway ended itself, by reason (idle, pong_timeout, send_timeout, message_timeout, message_too_big, too_slow).");
+        _refused = _meter.CreateCounter<long>("resonance_gateway_connections_refused", description: "Connections refused before a session, by reason (address_cap: the address holds its share of TCP connections; session_cap: of WebSocket sessions).");
         _dropped = _meter.CreateCounter<long>("resonance_gateway_frames_dropped", description: "Droppable messages superseded in a slow client's queue.");
         _latency = _meter.CreateHistogram<double>("resonance_gateway_event_latency", unit: "s",
             description: "From the moment the gateway has a message for a client (a tick, a frame, a relayed event, a reply) until it is written to the client's socket.",
@@ -56,6 +57,9 @@ public sealed class GatewayCounters : IDisposable
     public long UnansweredSessions => Interlocked.Read(ref _unanswered);
 
     public void Unanswered(int delta) => Interlocked.Add(ref _unanswered, delta);
+
+    /// <summary>A connection refused for <paramref name="reason"/> (<c>address_cap</c>, <c>session_cap</c>).</summary>
+    public void ConnectionRefused(string reason) => _refused.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void SessionOpened() => Interlocked.Increment(ref _connected);
     public void SessionClosed() => Interlocked.Decrement(ref _connected);

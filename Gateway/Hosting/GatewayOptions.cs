@@ -154,4 +154,27 @@ public sealed class GatewayOptions
     /// proxy's address: raise it there, or turn it off and cap at the proxy.
     /// </summary>
     public int MaxConnectionsPerAddress { get; set; } = 64;
+
+    /// <summary>
+    /// Open TCP connections one client address may hold, counted as they are accepted, before any HTTP is read. Beyond it
+    /// a new connection is held for <see cref="RefusalHold"/> and closed unanswered. 0 (the default) means twice
+    /// <see cref="MaxConnectionsPerAddress"/>: room for the address's REST connections and the upgrades it is refused.
+    /// Never below <see cref="MaxConnectionsPerAddress"/>, and off when that is 0 (behind a proxy).
+    /// </summary>
+    public int ConnectionsPerAddress { get; set; }
+
+    /// <summary>The TCP connection cap per address in force (0: none).</summary>
+    public int EffectiveConnectionsPerAddress => MaxConnectionsPerAddress <= 0 ? 0
+        : Math.Max(MaxConnectionsPerAddress, ConnectionsPerAddress > 0 ? ConnectionsPerAddress : 2 * MaxConnectionsPerAddress);
+
+    /// <summary>
+    /// How long a connection refused for its address's cap is held before its answer (the upgrade's 429, or the close
+    /// of a connection over <see cref="ConnectionsPerAddress"/>). A client that retries at once then retries at most
+    /// once per held connection and hold, so a flood costs the server an accept per attempt at that rate, not its
+    /// whole CPU. 0: answered at once.
+    /// </summary>
+    public TimeSpan RefusalHold { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Refused connections held at once, across addresses; beyond this a refusal is answered at once.</summary>
+    public int MaxHeldRefusals { get; set; } = 5000;
 }

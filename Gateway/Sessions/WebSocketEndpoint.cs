@@ -33,6 +33,7 @@ public static partial class WebSocketEndpoint
         AccessTokens tokens,
         Pseudonyms pseudonyms,
         ConnectionLimiter limiter,
+        RefusalHold refusals,
         IOptions<AuthOptions> authOptions)
     {
         if (!context.WebSockets.IsWebSocketRequest)
@@ -99,6 +100,10 @@ public static partial class WebSocketEndpoint
         using var lease = limiter.TryAcquire(context.Connection.RemoteIpAddress, o.MaxConnectionsPerAddress);
         if (lease is null)
         {
+            counters.ConnectionRefused("session_cap");
+            // Held first: a client that retries at once is slowed to one attempt per hold (RefusalHold).
+            await refusals.WaitAsync(context.RequestAborted);
+            context.Response.Headers.RetryAfter = "5";
             await Results.Problem($"At most {o.MaxConnectionsPerAddress} connections per client address.", statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context);
             return;
         }

@@ -22,6 +22,14 @@ public sealed class ResonanceFieldOptions
     /// <summary>At most this many relayed events go out with one tick; the rest are dropped from the relay (they are still stored).</summary>
     public int RelayEventsPerTick { get; set; } = 2;
 
+    /// <summary>
+    /// A cell grain gets at most one batch of node changes per this interval from each silo (a quiet cell's change goes
+    /// at once): under load a busy cell's batches grow instead of its calls multiplying, and each call's cost (the
+    /// Orleans message, its task and callback) is paid per batch, not per update. 0: a cell is called again as soon as its
+    /// previous call returns.
+    /// </summary>
+    public TimeSpan CellCallInterval { get; set; } = TimeSpan.FromMilliseconds(5);
+
     /// <summary>Observer subscriptions not renewed within this time are dropped.</summary>
     public TimeSpan ObserverExpiry { get; set; } = TimeSpan.FromMinutes(2);
 

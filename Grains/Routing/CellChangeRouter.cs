@@ -1,31 +1,35 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Resonance.Grains.Hosting;
 
 namespace Resonance.Grains.Routing;
 
 /// <summary>
 /// The silo's one path from node grains to cell grains. Node grains enqueue changes and return at once. Each cell has at
-/// most one <see cref="ICellGrain.ApplyChanges"/> call in flight: changes for a cell that is busy accumulate (keeping only
-/// each node's latest change — a participant's latest state is all that matters) and go out in one call as soon as the
-/// previous call returns. An idle router adds no delay, a busy cell gets bigger batches, and a slow cell never holds up
-/// the others.
+/// most one <see cref="ICellGrain.ApplyChanges"/> call in flight, and starts calls at most once per
+/// <see cref="ResonanceFieldOptions.CellCallInterval"/>: changes for a cell that is busy, or called a moment ago,
+/// accumulate (keeping only each node's latest change — a participant's latest state is all that matters) and go out in
+/// one call. A quiet cell's change goes out at once; a busy cell's batch grows with its load, so the silo's call count
+/// follows the busy cells, not the updates; a slow cell never holds up the others.
 /// </summary>
-public sealed partial class CellChangeRouter(GrainReferences grains, ILogger<CellChangeRouter> logger) : IDisposable
+public sealed partial class CellChangeRouter(GrainReferences grains, IOptions<ResonanceFieldOptions> options, ILogger<CellChangeRouter> logger) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CancellationTokenSource _stopping = new();
+    private readonly long _interval = (long)(options.Value.CellCallInterval.TotalSeconds * Stopwatch.Frequency);
     // All guarded by _gate.
-    private readonly Dictionary<string, Dictionary<Guid, NodeChange>> _pending = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _inFlight = new(StringComparer.Ordinal);
-    // Emptied queues of cells that went quiet, reused for the next cell (a sparse space's cells come and go per update).
+    private readonly Dictionary<string, CellQueue> _cells = new(StringComparer.Ordinal);
+    // Emptied change maps of cells that went quiet, reused for the next busy cell (a sparse space's cells come and go).
     private readonly Stack<Dictionary<Guid, NodeChange>> _spare = new();
     private const int MaxSpare = 256;
-    // References to the cells this silo sends to (bounded: cleared when it holds too many).
-    private readonly Dictionary<string, ICellGrain> _cells = new(StringComparer.Ordinal);
+    // Cells kept (with their references) while idle; beyond this the idle ones are dropped.
     private const int MaxCachedCells = 1 << 14;
-    private List<string> _ready = [];
-    private List<string> _draining = [];
+    private List<CellQueue> _ready = [];
+    private List<CellQueue> _draining = [];
+    // Cells with changes that wait out their interval, in the order they became due (each waits one interval at most).
+    private readonly Queue<CellQueue> _deferred = new();
     private bool _signalled;
     private Task? _loop;
     private long _changesSent;
@@ -39,25 +43,64 @@ public sealed partial class CellChangeRouter(GrainReferences grains, ILogger<Cel
     /// <summary>Cell calls made so far.</summary>
     public long CallsSent => Interlocked.Read(ref _callsSent);
 
+    private sealed class CellQueue(string key, ICellGrain target)
+    {
+        public readonly string Key = key;
+        public readonly ICellGrain Target = target;
+        /// <summary>Queued changes; null while the cell has none.</summary>
+        public Dictionary<Guid, NodeChange>? Changes;
+        public bool InFlight;
+        /// <summary>In <c>_ready</c> or <c>_deferred</c>.</summary>
+        public bool Scheduled;
+        /// <summary>Stopwatch timestamp before which the next call does not start.</summary>
+        public long NotBefore;
+    }
+
     public void Enqueue(string cellKey, in NodeChange change)
     {
         lock (_gate)
         {
-            if (!_pending.TryGetValue(cellKey, out var changes))
-                _pending[cellKey] = changes = _spare.Count > 0 ? _spare.Pop() : new Dictionary<Guid, NodeChange>();
-            bool wasEmpty = changes.Count == 0;
+            if (!_cells.TryGetValue(cellKey, out var cell))
+            {
+                if (_cells.Count >= MaxCachedCells) DropIdleLocked();
+                _cells[cellKey] = cell = new CellQueue(cellKey, grains.Cell(cellKey));
+            }
+            var changes = cell.Changes ??= _spare.Count > 0 ? _spare.Pop() : new Dictionary<Guid, NodeChange>();
             Merge(changes, change);
-            if (wasEmpty && !_inFlight.Contains(cellKey)) MarkReadyLocked(cellKey);
+            if (!cell.InFlight && !cell.Scheduled) ScheduleLocked(cell, Stopwatch.GetTimestamp());
             _loop ??= Task.Run(FlushLoop);
         }
     }
 
-    private void MarkReadyLocked(string cellKey)
+    private void ScheduleLocked(CellQueue cell, long now)
     {
-        _ready.Add(cellKey);
+        cell.Scheduled = true;
+        if (now >= cell.NotBefore)
+        {
+            _ready.Add(cell);
+            Wake();
+        }
+        else
+        {
+            // The loop sleeps until the first deferred cell is due; only a cell that is the first needs to wake it.
+            _deferred.Enqueue(cell);
+            if (_deferred.Count == 1) Wake();
+        }
+    }
+
+    private void Wake()
+    {
         if (_signalled) return;
         _signalled = true;
         _signal.Release();
+    }
+
+    private void DropIdleLocked()
+    {
+        List<string>? idle = null;
+        foreach (var (key, cell) in _cells)
+            if (!cell.InFlight && !cell.Scheduled && cell.Changes is null) (idle ??= []).Add(key);
+        if (idle is not null) foreach (var key in idle) _cells.Remove(key);
     }
 
     /// <summary>A touch never hides an upsert or a removal; anything else replaces what was queued.</summary>
@@ -70,13 +113,20 @@ public sealed partial class CellChangeRouter(GrainReferences grains, ILogger<Cel
 
     private async Task FlushLoop()
     {
-        var batches = new List<(string Cell, NodeChange[] Changes)>();
-        var targets = new List<ICellGrain>();
+        var batches = new List<(CellQueue Cell, NodeChange[] Changes)>();
         while (!_stopping.IsCancellationRequested)
         {
+            int wait = Timeout.Infinite;
+            lock (_gate)
+            {
+                if (_ready.Count == 0 && _deferred.TryPeek(out var first))
+                    wait = (int)Math.Ceiling(Math.Max(0, first.NotBefore - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency);
+            }
             try
             {
-                await _signal.WaitAsync(_stopping.Token);
+                // A due cell goes out now; the signal it may have raised is taken so it does not wake the loop again.
+                if (wait == 0) _signal.Wait(0);
+                else await _signal.WaitAsync(wait, _stopping.Token);
             }
             catch (OperationCanceledException)
             {
@@ -84,55 +134,52 @@ public sealed partial class CellChangeRouter(GrainReferences grains, ILogger<Cel
             }
 
             batches.Clear();
-            targets.Clear();
             lock (_gate)
             {
+                long now = Stopwatch.GetTimestamp();
+                while (_deferred.TryPeek(out var due) && due.NotBefore <= now) _ready.Add(_deferred.Dequeue());
                 (_ready, _draining) = (_draining, _ready);
                 _signalled = false;
                 foreach (var cell in _draining)
                 {
-                    if (_inFlight.Contains(cell) || !_pending.TryGetValue(cell, out var changes) || changes.Count == 0) continue;
+                    cell.Scheduled = false;
+                    if (cell.InFlight || cell.Changes is not { Count: > 0 } changes) continue;
                     var batch = new NodeChange[changes.Count];
                     changes.Values.CopyTo(batch, 0);
                     changes.Clear();
-                    _inFlight.Add(cell);
+                    cell.InFlight = true;
+                    cell.NotBefore = now + _interval;
                     batches.Add((cell, batch));
-                    if (!_cells.TryGetValue(cell, out var target))
-                    {
-                        if (_cells.Count >= MaxCachedCells) _cells.Clear();
-                        _cells[cell] = target = grains.Cell(cell);
-                    }
-                    targets.Add(target);
                 }
                 _draining.Clear();
             }
-            for (int k = 0; k < batches.Count; k++) _ = Send(targets[k], batches[k].Cell, batches[k].Changes);
+            foreach (var (cell, batch) in batches) _ = Send(cell, batch);
         }
     }
 
-    private async Task Send(ICellGrain target, string cell, NodeChange[] batch)
+    private async Task Send(CellQueue cell, NodeChange[] batch)
     {
         Interlocked.Add(ref _changesSent, batch.Length);
         Interlocked.Increment(ref _callsSent);
         bool failed = false;
         try
         {
-            await target.ApplyChanges(batch);
+            await cell.Target.ApplyChanges(batch);
         }
         catch (Exception e)
         {
             failed = true;
-            LogCellCallFailed(cell, batch.Length, e);
+            LogCellCallFailed(cell.Key, batch.Length, e);
             // Back off so a cell that is down (its silo just died) is not hammered while the cluster notices.
             try { await Task.Delay(RetryDelay, _stopping.Token); } catch (OperationCanceledException) { }
         }
         lock (_gate)
         {
-            _inFlight.Remove(cell);
-            if (!_pending.TryGetValue(cell, out var changes))
-                _pending[cell] = changes = _spare.Count > 0 ? _spare.Pop() : new Dictionary<Guid, NodeChange>();
+            cell.InFlight = false;
+            var changes = cell.Changes;
             if (failed)
             {
+                changes ??= cell.Changes = _spare.Count > 0 ? _spare.Pop() : new Dictionary<Guid, NodeChange>();
                 // Put the failed changes back unless a newer change for the same node is already queued.
                 // A touch queued meanwhile carries the same version as the upsert it follows: it must not hide it.
                 foreach (var change in batch)
@@ -140,12 +187,15 @@ public sealed partial class CellChangeRouter(GrainReferences grains, ILogger<Cel
                         || (queued.Op == NodeChangeOp.Touch && change.Op != NodeChangeOp.Touch && queued.Version <= change.Version))
                         changes[change.NodeId] = change;
             }
-            if (changes.Count > 0) MarkReadyLocked(cell);
-            else
+            if (changes is { Count: > 0 })
             {
-                // Quiet cells do not keep a queue; a few emptied ones are kept for reuse (small ones: a dense cell's
-                // queue grew to its members and would keep that memory).
-                _pending.Remove(cell);
+                if (!cell.Scheduled) ScheduleLocked(cell, Stopwatch.GetTimestamp());
+            }
+            else if (changes is not null)
+            {
+                // A quiet cell keeps no change map; a few emptied ones are kept for reuse (small ones: a dense cell's
+                // map grew to its members and would keep that memory).
+                cell.Changes = null;
                 if (_spare.Count < MaxSpare && changes.EnsureCapacity(0) <= 64) _spare.Push(changes);
             }
         }

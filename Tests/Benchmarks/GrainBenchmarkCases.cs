@@ -36,7 +36,7 @@ public static class GrainBenchmarkCases
         var router = host.Services.GetRequiredService<CellChangeRouter>();
         if (rates is not null)
         {
-            await Paced(output, grains, rates);
+            await Paced(output, grains, router, rates);
             await host.StopAsync();
             return;
         }
@@ -53,21 +53,30 @@ public static class GrainBenchmarkCases
         Write(output, new { @case = "grain-updates-per-s", per_s = Math.Round(perSecond), nodes = Nodes, concurrency = Concurrency, cell_changes = changes, cell_calls = calls, changes_per_cell_call = calls > 0 ? Math.Round((double)changes / calls, 1) : 0 });
         Write(output, new { @case = "update-to-observer-saturated", p50_ms = loaded.P50, p99_ms = loaded.P99, max_ms = loaded.Max, samples = loaded.Count, load = "grain-updates-per-s (closed loop, saturating)" });
 
-        await Paced(output, grains, PacedRates);
+        await Paced(output, grains, router, PacedRates);
         await host.StopAsync();
     }
 
     /// <summary>Steady open-loop loads (the target is 20,000 updates/s), with the probe beside each.</summary>
-    private static async Task Paced(TextWriter output, IGrainFactory grains, int[] rates)
+    private static async Task Paced(TextWriter output, IGrainFactory grains, CellChangeRouter router, int[] rates)
     {
         foreach (int rate in rates)
         {
             using var stopPaced = new CancellationTokenSource();
             var pacedProbe = ObserverLatency(grains, $"bench-paced-probe-{rate}", samples: int.MaxValue, TimeSpan.FromMilliseconds(40), stopPaced.Token);
+            long changes0 = router.ChangesSent, calls0 = router.CallsSent;
+            var clock = Stopwatch.StartNew();
             double achieved = await PacedLoad(grains, rate, Measure, $"bench-paced-{rate}");
+            double seconds = clock.Elapsed.TotalSeconds;
+            long changes = router.ChangesSent - changes0, calls = router.CallsSent - calls0;
             stopPaced.Cancel();
             var paced = await pacedProbe;
-            Write(output, new { @case = rate == TargetRate ? "update-to-observer-under-load" : $"update-to-observer-at-{rate / 1000}k", p50_ms = paced.P50, p99_ms = paced.P99, max_ms = paced.Max, samples = paced.Count, load_per_s = Math.Round(achieved), target_per_s = rate });
+            Write(output, new
+            {
+                @case = rate == TargetRate ? "update-to-observer-under-load" : $"update-to-observer-at-{rate / 1000}k",
+                p50_ms = paced.P50, p99_ms = paced.P99, max_ms = paced.Max, samples = paced.Count, load_per_s = Math.Round(achieved), target_per_s = rate,
+                cell_calls_per_s = Math.Round(calls / seconds), changes_per_cell_call = calls > 0 ? Math.Round((double)changes / calls, 1) : 0,
+            });
         }
     }
 

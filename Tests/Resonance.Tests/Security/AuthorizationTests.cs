@@ -192,6 +192,9 @@ public sealed class ConnectionLimitTests
         await using var host = await GatewayHost.StartAsync(new Dictionary<string, string?>
         {
             ["Resonance:Gateway:MaxConnectionsPerAddress"] = "3",
+            // The refused upgrade is held this long before its 429 (a flood's retry rate); the TCP cap is tested apart.
+            ["Resonance:Gateway:RefusalHold"] = "00:00:00.200",
+            ["Resonance:Gateway:ConnectionsPerAddress"] = "100",
             ["Resonance:Auth:AllowAnonymous"] = "false",
             ["Resonance:Auth:IdentityRequestsPerMinute"] = "2",
         });

@@ -1,0 +1,44 @@
+using System.Net;
+using Microsoft.AspNetCore.Connections;
+using Resonance.Gateway.Auth;
+
+namespace Resonance.Gateway.Hosting;
+
+/// <summary>
+/// A Kestrel connection middleware that counts open TCP connections per client address, before any byte of HTTP is
+/// read. An address over its cap (<see cref="GatewayOptions.EffectiveConnectionsPerAddress"/>) has the new connection held for
+/// <see cref="GatewayOptions.RefusalHold"/> and then closed without an answer: a flood from one address costs an accept
+/// and a timer per attempt, and its retry rate is bounded by the hold. The WebSocket cap per address
+/// (<see cref="GatewayOptions.MaxConnectionsPerAddress"/>) is still enforced at the upgrade, with a 429.
+/// </summary>
+public sealed partial class AddressConnectionGate(int cap, RefusalHold hold, GatewayCounters counters, ILogger<AddressConnectionGate> logger)
+{
+    private readonly ConnectionLimiter _open = new();
+    private long _lastLogTicks;
+
+    public ConnectionDelegate Wrap(ConnectionDelegate next) => async connection =>
+    {
+        var address = (connection.RemoteEndPoint as IPEndPoint)?.Address;
+        using var lease = _open.TryAcquire(address, cap);
+        if (lease is null)
+        {
+            counters.ConnectionRefused("address_cap");
+            LogRefusedThrottled(address!);
+            await hold.WaitAsync(connection.ConnectionClosed);
+            // Returning without reading ends the connection (FIN): nothing of it was parsed.
+            return;
+        }
+        await next(connection);
+    };
+
+    private void LogRefusedThrottled(IPAddress address)
+    {
+        // One line per address burst at most every 10 s: a flood must not turn into a log flood.
+        long now = Environment.TickCount64, last = Interlocked.Read(ref _lastLogTicks);
+        if (now - last < 10_000 || Interlocked.CompareExchange(ref _lastLogTicks, now, last) != last) return;
+        LogRefused(address, cap, _open.OpenFrom(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address));
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connections from {Address} refused: it holds {Open} of its {Cap} (logged at most every 10 s)")]
+    private partial void LogRefused(IPAddress address, int cap, int open);
+}

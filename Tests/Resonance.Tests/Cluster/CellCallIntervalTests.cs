@@ -1,0 +1,86 @@
+using Orleans.TestingHost;
+using Resonance.Grains;
+using Resonance.Grains.Field;
+using Resonance.Grains.Hosting;
+using Resonance.Grains.Spaces;
+using Resonance.Tests.Field;
+
+namespace Resonance.Tests.Cluster;
+
+/// <summary>One silo whose router calls a cell at most once a second, so coalescing is plain to see.</summary>
+public sealed class SlowCellCallFixture : ClusterFixtureBase
+{
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(1);
+
+    protected override short Silos => 1;
+
+    protected override void Configure(TestClusterBuilder builder) => builder.AddSiloBuilderConfigurator<Silo>();
+
+    private sealed class Silo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder silo) =>
+            silo.AddResonanceGrains(o =>
+            {
+                o.ParticipantStaleAfter = TimeSpan.FromMinutes(1);
+                o.CellCallInterval = Interval;
+            }).AddResonanceMemoryStorage();
+    }
+}
+
+/// <summary>
+/// The router's call interval: a cell called a moment ago gets the changes that arrive meanwhile in one later call, the
+/// latest per node, and a leave that follows updates is never overtaken by them.
+/// </summary>
+public sealed class CellCallIntervalTests(SlowCellCallFixture fixture) : IClassFixture<SlowCellCallFixture>
+{
+    private IGrainFactory Grains => fixture.Grains;
+
+    [Fact]
+    public async Task Updates_within_the_interval_reach_the_cell_in_fewer_calls_and_the_latest_wins()
+    {
+        var space = ClusterFieldTests.NewSpace("interval");
+        await Grains.GetGrain<ISpaceGrain>(space).Configure(new SpaceConfig { Width = 30, Height = 30, Background = "none" });
+        var geometry = SpaceGeometry.Create(await Grains.GetGrain<ISpaceGrain>(space).GetConfig());
+        var cell = Grains.GetGrain<ICellGrain>(CellKey.Format(space, 1, 1));
+        var node = Grains.GetGrain<INodeGrain>(Guid.NewGuid());
+        var rng = new Random(5);
+        const int updates = 40;
+        ParticipantUpdate last = null!;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        for (int k = 0; k < updates; k++)
+        {
+            // Always inside the middle cell, so every update is a change for it.
+            last = new ParticipantUpdate { Frequency = 2, Amplitude = 0.1 + 0.8 * rng.NextDouble(), Phase = rng.NextDouble() * 6, X = 12 + 6 * rng.NextDouble(), Y = 12 + 6 * rng.NextDouble() };
+            await node.UpdateParticipant(space, last);
+        }
+
+        var reference = ReferenceField.NodeSum(geometry.Grid, geometry.Kernel,
+            [new FieldSource(last.X!.Value, last.Y!.Value, last.Amplitude, Phase.Normalize(last.Phase!.Value))]);
+        double[] field;
+        try
+        {
+            field = await Eventually.Until(() => FieldSnapshot.Assemble(Grains, space, geometry),
+                f => FieldSnapshot.MaxAbsDiff(f, reference) <= 1e-9, what: "the field holds the last update");
+        }
+        catch (TimeoutException)
+        {
+            field = await FieldSnapshot.Assemble(Grains, space, geometry);
+        }
+        Assert.True(FieldSnapshot.MaxAbsDiff(field, reference) <= 1e-9, FieldSnapshot.DescribeDiff(field, reference, geometry.Grid.Columns));
+
+        var status = await cell.GetStatus();
+        // At most one call starts per interval: the first at once, then one per interval that passed.
+        long allowed = 2 + (long)(clock.Elapsed / SlowCellCallFixture.Interval);
+        Assert.Equal(1, status.Contributors);
+        Assert.True(status.BatchesReceived <= allowed, $"{status.BatchesReceived} calls for {updates} updates in {clock.Elapsed}, at most {allowed} allowed");
+        Assert.True(status.ChangesApplied < updates, $"{status.ChangesApplied} changes applied for {updates} updates");
+
+        // Updates and then a leave inside one interval: the cell ends without the node.
+        for (int k = 0; k < 5; k++)
+            await node.UpdateParticipant(space, last with { X = 13 + k });
+        await node.Remove();
+        await Eventually.Until(async () => (await cell.GetStatus()).Contributors, n => n == 0, what: "the leave reached the cell");
+        field = await FieldSnapshot.Assemble(Grains, space, geometry);
+        Assert.True(field.All(v => Math.Abs(v) <= 1e-9), "the field is empty after the leave");
+    }
+}
