@@ -1,7 +1,7 @@
 namespace Resonance.Gateway.Auth;
 
 /// <summary>
-/// Holds a refused connection for a while (0.75 to 1.25 times the hold) before it is answered. A client that retries at once (a connection flood)
+/// Holds a refused connection for a while (0.5 to 1.5 times the hold) before it is answered. A client that retries at once (a connection flood)
 /// then makes at most one attempt per held connection and hold, instead of as many as it can: refusing an attempt on
 /// the spot costs the server an accept, a request parse and an answer each, and a closed-loop flooder turns that into
 /// thousands per second. A held connection costs a timer and a socket; at most <c>maxHeld</c> are held at once, beyond
@@ -34,8 +34,8 @@ public sealed class RefusalHold(TimeSpan hold, int maxHeld)
         Interlocked.Increment(ref _heldTotal);
         try
         {
-            // Spread over 0.75-1.25 holds: a flood's connections arrive together, and would otherwise come back together.
-            await Task.Delay(hold * (0.75 + 0.5 * Random.Shared.NextDouble()), aborted);
+            // Spread over 0.5-1.5 holds: a flood's connections arrive together, and would otherwise come back together.
+            await Task.Delay(hold * (0.5 + Random.Shared.NextDouble()), aborted);
         }
         catch (OperationCanceledException)
         {

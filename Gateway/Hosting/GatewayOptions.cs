@@ -141,7 +141,7 @@ public sealed class GatewayOptions
     /// past this many bytes also closes the session with 1009 (Message Too Big), so nobody streams megabytes through the
     /// discard loop.
     /// </summary>
-    public int OversizeCloseBytes { get; set; } = 1024 * 1024;
+    public int OversizeCloseBytes { get; set; } = 128 * 1024;
 
     /// <summary>
     /// Origins (<c>scheme://host[:port]</c>, or <c>*</c>) whose pages may open a WebSocket, besides the server's own origin
@@ -168,12 +168,13 @@ public sealed class GatewayOptions
         : Math.Max(MaxConnectionsPerAddress, ConnectionsPerAddress > 0 ? ConnectionsPerAddress : 2 * MaxConnectionsPerAddress);
 
     /// <summary>
-    /// How long a connection refused for its address's cap is held before its answer (the upgrade's 429, or the close
+    /// How long (on average: each is spread over 0.5-1.5 times this) a connection refused for its address's cap is held
+    /// before its answer (the upgrade's 429, or the close
     /// of a connection over <see cref="ConnectionsPerAddress"/>). A client that retries at once then retries at most
     /// once per held connection and hold, so a flood costs the server an accept per attempt at that rate, not its
     /// whole CPU. 0: answered at once.
     /// </summary>
-    public TimeSpan RefusalHold { get; set; } = TimeSpan.FromSeconds(10);
+    public TimeSpan RefusalHold { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Refused connections held at once, across addresses; beyond this a refusal is answered at once.</summary>
     public int MaxHeldRefusals { get; set; } = 5000;

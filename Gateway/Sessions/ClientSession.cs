@@ -296,6 +296,11 @@ public sealed partial class ClientSession
             return;
         }
         if (nowMs - Volatile.Read(ref _lastReceivedMs) < _options.IdleTimeout.TotalMilliseconds || Volatile.Read(ref _handling) != 0) return;
+        // A session with no participant that does not answer its pings either (a client that neither sends nor reads)
+        // holds nothing but its degraded connection: the pong timeout (60-90 s) ends it. Closing it at the idle timeout
+        // only brings its reconnection sooner, and many such clients reconnecting together cost far more than their
+        // degraded sessions (docs/benchmarks.md, hostile clients).
+        if (!_joined && Degraded) return;
         LogIdle(UserId, Space, _options.IdleTimeout.TotalSeconds);
         _counters.SessionCut("idle");
         RequestClose(WebSocketCloseStatus.NormalClosure, "idle timeout");

@@ -99,7 +99,7 @@ public sealed class LoadRunner
         bool steady = ramp <= 0;
         var probe = new DispatchProbe(_stats, TimeSpan.FromMilliseconds(50));
         var resources = new ResourceWatch(_o.ServerPid, _o.Url.Port);
-        if (steady) { resources.WindowStarts(); _stats.SteadyPhase = true; rampEndTick = start; }
+        if (steady) { resources.WindowStarts(); _stats.LagBySecond.Start(UpdateDelivery.UnixMicrosNow()); _stats.SteadyPhase = true; rampEndTick = start; }
         while (!cancel.IsCancellationRequested)
         {
             long now = Stopwatch.GetTimestamp();
@@ -112,6 +112,7 @@ public sealed class LoadRunner
                 rampEndIn = _stats.TotalIn();
                 rampEndTick = now;
                 resources.WindowStarts();
+                _stats.LagBySecond.Start(UpdateDelivery.UnixMicrosNow());
                 _stats.SteadyPhase = true;
             }
             if (Volatile.Read(ref _connectAttemptsDone) == _clients.Length && Interlocked.Read(ref _stats.Open) == 0) break;
@@ -172,6 +173,7 @@ public sealed class LoadRunner
             Workload = Workloads.Name(_o.Workload),
             WindowSeconds = seconds,
             UpdateLag = LatencyFigures.From(_stats.UpdateLag),
+            WorstLagMsPerSecond = _stats.LagBySecond.WorstMsPerSecond(),
             UpdatesDelivered = delivered,
             UpdatesExpected = UpdateDelivery.Expected(clientSeconds, _o.UpdateHz),
             UpdateHz = _o.UpdateHz,

@@ -191,6 +191,9 @@ public sealed class LoadSummary
         w.WritePropertyName("update_lag");
         Figures(w, r.UpdateLag);
         w.WriteString("update_lag_path", UpdateLagPathText);
+        w.WriteStartArray("update_lag_worst_ms_per_second");
+        foreach (double ms in r.WorstLagMsPerSecond) w.WriteNumberValue(ms);
+        w.WriteEndArray();
         w.WriteNumber("updates_delivered", r.UpdatesDelivered);
         w.WriteNumber("updates_expected", Math.Round(r.UpdatesExpected, 1));
         w.WriteNumber("updates_delivered_per_s", Math.Round(r.DeliveredPerSecond, 1));

@@ -9,6 +9,8 @@ public sealed record RealTimeFigures
     public required string Workload { get; init; }
     public required double WindowSeconds { get; init; }
     public required LatencyFigures UpdateLag { get; init; }
+    /// <summary>The worst lag of each second of the window, in ms.</summary>
+    public required double[] WorstLagMsPerSecond { get; init; }
     public required long UpdatesDelivered { get; init; }
     public required double UpdatesExpected { get; init; }
     public required double UpdateHz { get; init; }

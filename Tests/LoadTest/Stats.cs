@@ -53,6 +53,8 @@ public sealed class Stats
     public readonly LatencyHistogram SchedulerLag = new();
     /// <summary>resonance_update lag (receive wall clock - its timestamp), measured window only.</summary>
     public readonly LatencyHistogram UpdateLag = new();
+    /// <summary>The worst resonance_update lag of each second of the measured window.</summary>
+    public readonly LagTimeline LagBySecond = new();
     /// <summary>How long a work item waited in the tool's thread pool (receive completions run there), measured window only.</summary>
     public readonly LatencyHistogram DispatchLag = new();
     /// <summary>resonance_updates received in the measured window, and their bytes.</summary>
@@ -95,7 +97,11 @@ public sealed class Stats
         Interlocked.Increment(ref UpdatesInWindow);
         Interlocked.Add(ref UpdateBytesInWindow, json.Length);
         if (ResonanceUpdateScan.TryReadTimestamp(json, out long ts))
-            UpdateLag.RecordMicros(UpdateDelivery.LagMicros(receiveUnixMicros, ts));
+        {
+            long lag = UpdateDelivery.LagMicros(receiveUnixMicros, ts);
+            UpdateLag.RecordMicros(lag);
+            LagBySecond.Record(receiveUnixMicros, lag);
+        }
         else
             Interlocked.Increment(ref UpdatesWithoutTimestamp);
     }

@@ -14,8 +14,12 @@
 # usage: Tests/LoadTest/hostile.sh [--clients N] [--duration S] [--repeat K] [--variants "alone hostile flood"]
 #                                  [--nonreaders N] [--flood N] [--out DIR] [--no-build] [--hostile-args "..."]
 #                                  [--hostile-tail S]   (the hostile clients go on S s past the measured run, default 20)
-#                                  [--per-address-cap N] (the gateway's MaxConnectionsPerAddress, default 0 = off; with N,
-#                                  the normal clients and every kind but the flood spread over addresses at N each)
+#                                  [--per-address-cap N] (the gateway's MaxConnectionsPerAddress, default 64 as in the
+#                                  gateway's defaults, 0 = off; with N, the normal clients and every kind but the flood
+#                                  spread over addresses at N each)
+#                                  [--hostile-nice N]   (the hostile tool runs at this nice level, default 10: the attackers
+#                                  stand for other machines, so on a shared 2-core box their own CPU must not be what
+#                                  delays the server; their attempt counts are printed to show the attack volume held)
 set -euo pipefail
 
 clients=1000
@@ -28,7 +32,8 @@ out=""
 build=1
 hostile_args=""
 tail_s=20
-cap=0
+cap=64
+hostile_nice=10
 while [ $# -gt 0 ]; do
   case "$1" in
     --clients) clients="$2"; shift 2 ;;
@@ -42,7 +47,8 @@ while [ $# -gt 0 ]; do
     --hostile-args) hostile_args="$2"; shift 2 ;;
     --hostile-tail) tail_s="$2"; shift 2 ;;
     --per-address-cap) cap="$2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --hostile-nice) hostile_nice="$2"; shift 2 ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "hostile.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -130,7 +136,7 @@ run_one() {
   if [ -n "$kinds" ]; then
     # The hostile clients start first (the non-readers arrive over 10 s) and last past the measured run.
     # shellcheck disable=SC2086
-    dotnet "$hostile_dll" --url "$url" --duration $((duration + tail_s)) --kinds "$kinds" --nonreaders "$nonreaders" \
+    nice -n "$hostile_nice" dotnet "$hostile_dll" --url "$url" --duration $((duration + tail_s)) --kinds "$kinds" --nonreaders "$nonreaders" \
       --flood "$flood" --json "${hspread[@]}" $hostile_args >"$out/$tag.hostile.json" 2>"$out/$tag.hostile.log" &
     hpid=$!
     started+=("$hpid")

@@ -38,7 +38,14 @@ public sealed class AddressConnectionGateTests
             int headersEnd = s.IndexOf("\r\n\r\n", StringComparison.Ordinal);
             if (headersEnd >= 0)
             {
-                var length = s.Split("\r\n").FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+                var headers = s[..headersEnd].Split("\r\n");
+                // A chunked body ends with its last (empty) chunk; otherwise Content-Length says where it ends.
+                if (headers.Any(l => l.StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase) && l.Contains("chunked", StringComparison.OrdinalIgnoreCase)))
+                {
+                    if (s.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal) || s[(headersEnd + 4)..].StartsWith("0\r\n\r\n", StringComparison.Ordinal)) return s;
+                    continue;
+                }
+                var length = headers.FirstOrDefault(l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
                 int body = length is null ? 0 : int.Parse(length["Content-Length:".Length..].Trim());
                 if (s.Length - headersEnd - 4 >= body) return s;
             }
