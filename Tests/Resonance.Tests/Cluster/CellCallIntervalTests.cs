@@ -56,17 +56,7 @@ public sealed class CellCallIntervalTests(SlowCellCallFixture fixture) : IClassF
 
         var reference = ReferenceField.NodeSum(geometry.Grid, geometry.Kernel,
             [new FieldSource(last.X!.Value, last.Y!.Value, last.Amplitude, Phase.Normalize(last.Phase!.Value))]);
-        double[] field;
-        try
-        {
-            field = await Eventually.Until(() => FieldSnapshot.Assemble(Grains, space, geometry),
-                f => FieldSnapshot.MaxAbsDiff(f, reference) <= 1e-9, what: "the field holds the last update");
-        }
-        catch (TimeoutException)
-        {
-            field = await FieldSnapshot.Assemble(Grains, space, geometry);
-        }
-        Assert.True(FieldSnapshot.MaxAbsDiff(field, reference) <= 1e-9, FieldSnapshot.DescribeDiff(field, reference, geometry.Grid.Columns));
+        await FieldSnapshot.AssertConverges(Grains, space, geometry, reference, "the field holds the last update");
 
         var status = await cell.GetStatus();
         // At most one call starts per interval: the first at once, then one per interval that passed.
@@ -80,7 +70,7 @@ public sealed class CellCallIntervalTests(SlowCellCallFixture fixture) : IClassF
             await node.UpdateParticipant(space, last with { X = 13 + k });
         await node.Remove();
         await Eventually.Until(async () => (await cell.GetStatus()).Contributors, n => n == 0, what: "the leave reached the cell");
-        field = await FieldSnapshot.Assemble(Grains, space, geometry);
+        var field = await FieldSnapshot.Assemble(Grains, space, geometry);
         Assert.True(field.All(v => Math.Abs(v) <= 1e-9), "the field is empty after the leave");
     }
 }

@@ -50,17 +50,7 @@ public sealed class CellRoutingTests(ClusterFixture fixture) : IClassFixture<Clu
 
         var sources = last.Values.Select(u => new FieldSource(u.X!.Value, u.Y!.Value, u.Amplitude, Phase.Normalize(u.Phase!.Value))).ToList();
         var reference = ReferenceField.NodeSum(geometry.Grid, geometry.Kernel, sources);
-        double[] field;
-        try
-        {
-            field = await Eventually.Until(() => FieldSnapshot.Assemble(Grains, space, geometry),
-                f => FieldSnapshot.MaxAbsDiff(f, reference) <= 1e-9, what: "the field holds each node's last state once");
-        }
-        catch (TimeoutException)
-        {
-            field = await FieldSnapshot.Assemble(Grains, space, geometry);
-        }
-        Assert.True(FieldSnapshot.MaxAbsDiff(field, reference) <= 1e-9, FieldSnapshot.DescribeDiff(field, reference, geometry.Grid.Columns));
+        await FieldSnapshot.AssertConverges(Grains, space, geometry, reference, "the field holds each node's last state once");
 
         // Every cell counts exactly the nodes whose last footprint reaches it.
         var reach = new (int Cx, int Cy)[9];

@@ -31,20 +31,7 @@ public sealed class ClusterFieldTests(ClusterFixture fixture) : IClassFixture<Cl
         Assert.True(workload.Nodes.Count > 10, "the workload should leave a populated space");
 
         var reference = ReferenceField.NodeSum(geometry.Grid, geometry.Kernel, workload.Sources());
-        // Poll until converged; on timeout assert on the last assembly so the message says where it differs.
-        double[] field;
-        try
-        {
-            field = await Eventually.Until(
-                () => FieldSnapshot.Assemble(Grains, space, geometry),
-                f => FieldSnapshot.MaxAbsDiff(f, reference) <= 1e-9,
-                what: "assembled field equals the reference");
-        }
-        catch (TimeoutException)
-        {
-            field = await FieldSnapshot.Assemble(Grains, space, geometry);
-        }
-        Assert.True(FieldSnapshot.MaxAbsDiff(field, reference) <= 1e-9, FieldSnapshot.DescribeDiff(field, reference, geometry.Grid.Columns));
+        await FieldSnapshot.AssertConverges(Grains, space, geometry, reference, "assembled field equals the reference");
         Assert.Contains(reference, v => Math.Abs(v) > 0.1);
 
         // Every node ended up in exactly the cell its position says, and nowhere else.

@@ -21,6 +21,24 @@ public static class FieldSnapshot
         return field;
     }
 
+    /// <summary>
+    /// Polls until the space's assembled field equals <paramref name="reference"/> to 1e-9; when it does not in time, fails
+    /// on the last assembly, so the message says where it differs.
+    /// </summary>
+    public static async Task AssertConverges(IGrainFactory grains, string space, SpaceGeometry geometry, double[] reference, string what)
+    {
+        double[] field;
+        try
+        {
+            field = await Eventually.Until(() => Assemble(grains, space, geometry), f => MaxAbsDiff(f, reference) <= 1e-9, what: what);
+        }
+        catch (TimeoutException)
+        {
+            field = await Assemble(grains, space, geometry);
+        }
+        Assert.True(MaxAbsDiff(field, reference) <= 1e-9, DescribeDiff(field, reference, geometry.Grid.Columns));
+    }
+
     /// <summary>Where two fields differ most, for failure messages.</summary>
     public static string DescribeDiff(double[] actual, double[] expected, int columns)
     {
