@@ -15,7 +15,7 @@ public sealed class ConnectionLimiter
     public Lease? TryAcquire(IPAddress? address, int cap)
     {
         if (cap <= 0 || address is null) return new Lease(this, null);
-        if (address.IsIPv4MappedToIPv6) address = address.MapToIPv4();
+        address = Normalize(address);
         while (true)
         {
             int current = _open.GetOrAdd(address, 0);
@@ -24,7 +24,10 @@ public sealed class ConnectionLimiter
         }
     }
 
-    public int OpenFrom(IPAddress address) => _open.TryGetValue(address, out int n) ? n : 0;
+    public int OpenFrom(IPAddress address) => _open.TryGetValue(Normalize(address), out int n) ? n : 0;
+
+    /// <summary>An IPv4 client seen through a dual-stack socket counts as its IPv4 address.</summary>
+    private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
 
     private void Release(IPAddress address)
     {

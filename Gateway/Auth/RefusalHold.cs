@@ -10,16 +10,10 @@ namespace Resonance.Gateway.Auth;
 public sealed class RefusalHold(TimeSpan hold, int maxHeld)
 {
     private int _held;
-
-    /// <summary>Connections held right now.</summary>
-    public int Held => Volatile.Read(ref _held);
-
-    /// <summary>Refusals that were held, and those answered at once because the hold was full.</summary>
-    public long HeldTotal => Interlocked.Read(ref _heldTotal);
-    public long Overflowed => Interlocked.Read(ref _overflowed);
-
     private long _heldTotal;
-    private long _overflowed;
+
+    /// <summary>Refusals that were held so far.</summary>
+    public long HeldTotal => Interlocked.Read(ref _heldTotal);
 
     /// <summary>Waits out the hold (or returns at once when it is off, full, or the connection goes away).</summary>
     public async ValueTask WaitAsync(CancellationToken aborted)
@@ -28,7 +22,6 @@ public sealed class RefusalHold(TimeSpan hold, int maxHeld)
         if (Interlocked.Increment(ref _held) > maxHeld)
         {
             Interlocked.Decrement(ref _held);
-            Interlocked.Increment(ref _overflowed);
             return;
         }
         Interlocked.Increment(ref _heldTotal);

@@ -33,10 +33,10 @@ public sealed partial class AddressConnectionGate(int cap, RefusalHold hold, Gat
 
     private void LogRefusedThrottled(IPAddress address)
     {
-        // One line per address burst at most every 10 s: a flood must not turn into a log flood.
+        // One line at most every 10 s, whatever the address: a flood must not turn into a log flood.
         long now = Environment.TickCount64, last = Interlocked.Read(ref _lastLogTicks);
         if (now - last < 10_000 || Interlocked.CompareExchange(ref _lastLogTicks, now, last) != last) return;
-        LogRefused(address, cap, _open.OpenFrom(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address));
+        LogRefused(address, cap, _open.OpenFrom(address));
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Connections from {Address} refused: it holds {Open} of its {Cap} (logged at most every 10 s)")]

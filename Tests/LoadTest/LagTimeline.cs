@@ -9,7 +9,7 @@ public sealed class LagTimeline
     private const int MaxSeconds = 3600;
     private readonly long[] _worstMicros = new long[MaxSeconds];
     private long _startUnixMicros;
-    private int _last = -1;
+    private long _last = -1;
 
     /// <summary>The window begins now (receive times before it are ignored).</summary>
     public void Start(long nowUnixMicros) => Volatile.Write(ref _startUnixMicros, nowUnixMicros);
@@ -20,22 +20,26 @@ public sealed class LagTimeline
         if (start == 0 || receiveUnixMicros < start) return;
         long second = (receiveUnixMicros - start) / 1_000_000;
         if (second >= MaxSeconds) return;
-        int s = (int)second;
-        ref long slot = ref _worstMicros[s];
+        RaiseTo(ref _worstMicros[second], lagMicros);
+        RaiseTo(ref _last, second);
+    }
+
+    /// <summary>Sets <paramref name="slot"/> to <paramref name="value"/> if that is larger, against concurrent writers.</summary>
+    private static void RaiseTo(ref long slot, long value)
+    {
         long seen = Volatile.Read(ref slot);
-        while (lagMicros > seen)
+        while (value > seen)
         {
-            long was = Interlocked.CompareExchange(ref slot, lagMicros, seen);
-            if (was == seen) break;
+            long was = Interlocked.CompareExchange(ref slot, value, seen);
+            if (was == seen) return;
             seen = was;
         }
-        if (s > Volatile.Read(ref _last)) Volatile.Write(ref _last, s);
     }
 
     /// <summary>The worst lag of each second so far, in ms (0 for a second without updates).</summary>
     public double[] WorstMsPerSecond()
     {
-        int n = Volatile.Read(ref _last) + 1;
+        int n = (int)Volatile.Read(ref _last) + 1;
         var worst = new double[n];
         for (int i = 0; i < n; i++) worst[i] = Math.Round(Volatile.Read(ref _worstMicros[i]) / 1000.0, 1);
         return worst;

@@ -99,7 +99,13 @@ public sealed class LoadRunner
         bool steady = ramp <= 0;
         var probe = new DispatchProbe(_stats, TimeSpan.FromMilliseconds(50));
         var resources = new ResourceWatch(_o.ServerPid, _o.Url.Port);
-        if (steady) { resources.WindowStarts(); _stats.LagBySecond.Start(UpdateDelivery.UnixMicrosNow()); _stats.SteadyPhase = true; rampEndTick = start; }
+        void StartWindow()
+        {
+            resources.WindowStarts();
+            _stats.LagBySecond.Start(UpdateDelivery.UnixMicrosNow());
+            _stats.SteadyPhase = true;
+        }
+        if (steady) { StartWindow(); rampEndTick = start; }
         while (!cancel.IsCancellationRequested)
         {
             long now = Stopwatch.GetTimestamp();
@@ -111,9 +117,7 @@ public sealed class LoadRunner
                 rampEndOut = _stats.TotalOut();
                 rampEndIn = _stats.TotalIn();
                 rampEndTick = now;
-                resources.WindowStarts();
-                _stats.LagBySecond.Start(UpdateDelivery.UnixMicrosNow());
-                _stats.SteadyPhase = true;
+                StartWindow();
             }
             if (Volatile.Read(ref _connectAttemptsDone) == _clients.Length && Interlocked.Read(ref _stats.Open) == 0) break;
 
