@@ -105,6 +105,7 @@ public static partial class GatewayApp
         builder.Services.AddSingleton<GatewayCounters>();
         builder.Services.AddSingleton<ServerStall>();
         builder.Services.AddSingleton<GatewayDrain>();
+        builder.Services.AddSingleton(_ => new IdleMemoryReturn());
         builder.Services.AddSingleton<SpaceHubRegistry>();
         builder.Services.AddSingleton(new RefusalHold(gateway.RefusalHold, gateway.MaxHeldRefusals));
         builder.Services.AddSingleton(sp => new AddressConnectionGate(gateway.EffectiveConnectionsPerAddress, sp.GetRequiredService<RefusalHold>(),

@@ -12,7 +12,7 @@ namespace Resonance.Gateway.Spaces;
 /// runs only while there are hubs, so an idle gateway does nothing.
 /// </summary>
 public sealed partial class SpaceHubRegistry(IGrainFactory grains, IOptions<GatewayOptions> options, GatewayCounters counters,
-    ILoggerFactory loggers) : IAsyncDisposable
+    ILoggerFactory loggers, IdleMemoryReturn idleMemory) : IAsyncDisposable
 {
     private readonly FanOut _fanOut = new(Environment.ProcessorCount);
     private readonly Events.CollectiveSubjects _collective = new(grains);
@@ -96,7 +96,11 @@ public sealed partial class SpaceHubRegistry(IGrainFactory grains, IOptions<Gate
     {
         lock (_pumpGate)
         {
-            if (_pump is null && !_stopping.IsCancellationRequested) _pump = Task.Run(PumpLoop);
+            if (_pump is null && !_stopping.IsCancellationRequested)
+            {
+                idleMemory.Busy();
+                _pump = Task.Run(PumpLoop);
+            }
         }
     }
 
@@ -135,7 +139,7 @@ public sealed partial class SpaceHubRegistry(IGrainFactory grains, IOptions<Gate
                     if (_hubs.IsEmpty)
                     {
                         _pump = null;
-                        ReturnMemory();
+                        idleMemory.WentIdle();
                         return;
                     }
                 }
@@ -145,14 +149,6 @@ public sealed partial class SpaceHubRegistry(IGrainFactory grains, IOptions<Gate
         {
         }
     }
-
-    /// <summary>
-    /// The gateway just went idle (its last hub was released): one compacting collection hands the memory of the sessions
-    /// that were here back to the system, where an idle process would otherwise keep it (it never allocates enough to
-    /// collect again). Once per transition to idle, never while serving.
-    /// </summary>
-    private static void ReturnMemory() =>
-        ThreadPool.UnsafeQueueUserWorkItem(_ => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true), null);
 
     public async ValueTask DisposeAsync()
     {

@@ -18,6 +18,9 @@ public static class ResonanceSiloBuilderExtensions
     /// and space directory. Grain storage named <see cref="ResonanceStorage.Name"/> must be added by the host
     /// (<see cref="AddResonanceMemoryStorage"/> for in-memory).
     /// </summary>
+    /// <summary>Grain locations a silo caches (Orleans' default is 1,000,000).</summary>
+    public const int DirectoryCacheSize = 100_000;
+
     public static ISiloBuilder AddResonanceGrains(this ISiloBuilder builder, Action<ResonanceFieldOptions>? configure = null)
     {
         var options = builder.Services.AddOptions<ResonanceFieldOptions>().BindConfiguration(ResonanceFieldOptions.Section);
@@ -26,6 +29,9 @@ public static class ResonanceSiloBuilderExtensions
             .ValidateOnStart();
         builder.Services.AddOptions<Forecasting.ForecastOptions>().BindConfiguration(Forecasting.ForecastOptions.Section)
             .Validate(o => o.Problem() is null, "Resonance:Forecast is invalid (see ForecastOptions.Problem).").ValidateOnStart();
+        // Orleans sizes the grain directory's cache for a million entries up front (two 9 MB arrays, resident once a
+        // compaction copies them); a silo here holds tens of thousands of activations. A host may configure it again.
+        builder.Services.Configure<Orleans.Configuration.GrainDirectoryOptions>(o => o.CacheSize = DirectoryCacheSize);
         builder.Services.AddSingleton<GrainReferences>();
         builder.Services.AddSingleton<CellChangeRouter>();
         builder.Services.AddSingleton<SpaceDirectory>();
