@@ -54,7 +54,7 @@ public sealed class GatewayHost : IAsyncDisposable
     private static async Task<GatewayHost> StartOnceAsync(IDictionary<string, string?>? settings, string? dataDirectory, GatewayHost? samePortsAs,
         ILoggerProvider? logs)
     {
-        dataDirectory ??= samePortsAs?.DataDirectory ?? TempData.Create();
+        dataDirectory ??= samePortsAs?.DataDirectory ?? TempDirectories.Create("resonance-gw-");
         int siloPort = samePortsAs?.SiloPort ?? FreePort(), siloGatewayPort = samePortsAs?.SiloGatewayPort ?? FreePort();
         var config = new Dictionary<string, string?>
         {
@@ -109,27 +109,6 @@ public sealed class GatewayHost : IAsyncDisposable
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
-
-    /// <summary>
-    /// Data directories the hosts made for themselves. A stopped host's directory may serve a restart (samePortsAs), so
-    /// they are deleted when the test process exits, not when a host stops.
-    /// </summary>
-    private static class TempData
-    {
-        private static readonly List<string> Created = [];
-
-        static TempData() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            lock (Created) foreach (var directory in Created) DeleteData(directory);
-        };
-
-        public static string Create()
-        {
-            string directory = Directory.CreateTempSubdirectory("resonance-gw-").FullName;
-            lock (Created) Created.Add(directory);
-            return directory;
-        }
-    }
 
     public static void DeleteData(string directory)
     {

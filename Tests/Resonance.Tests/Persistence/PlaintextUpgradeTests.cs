@@ -26,7 +26,7 @@ public sealed class PlaintextUpgradeTests
     [Fact]
     public async Task An_embedded_data_directory_with_plaintext_payloads_is_sealed_on_upgrade()
     {
-        string data = Directory.CreateTempSubdirectory("resonance-seal-").FullName;
+        string data = TempDirectories.Create("resonance-seal-");
         foreach (var file in Directory.GetFiles(Path.Combine(Fixtures, "embedded-v2")))
             File.Copy(file, Path.Combine(data, Path.GetFileName(file)));
         Assert.Equal(["events.db", "grains.db"], RawStores.FilesContaining(data, MemorySecret).Concat(RawStores.FilesContaining(data, EventSecret)).Distinct().Order());

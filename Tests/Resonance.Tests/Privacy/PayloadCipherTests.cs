@@ -76,7 +76,7 @@ public sealed class PayloadCipherTests
     [Fact]
     public void The_generated_master_key_file_is_made_once_and_read_back()
     {
-        string path = Path.Combine(Directory.CreateTempSubdirectory("resonance-keys-").FullName, "master-keys.json");
+        string path = Path.Combine(TempDirectories.Create("resonance-keys-"), "master-keys.json");
         var first = MasterKeyRing.FromFile(path);
         var again = MasterKeyRing.FromFile(path);
         var subject = Guid.NewGuid();

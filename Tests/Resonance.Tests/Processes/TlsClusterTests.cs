@@ -39,7 +39,7 @@ public sealed class TlsClusterTests
     [Fact]
     public async Task A_tls_cluster_of_silo_processes_serves_the_protocol_through_a_client_mode_gateway()
     {
-        string dir = Directory.CreateTempSubdirectory("resonance-tls-").FullName;
+        string dir = TempDirectories.Create("resonance-tls-");
         var (cert, key, certificate) = MakeCertificate(dir);
         string postgres = await TestServices.CreateDatabaseAsync("tls");
         var env = new Dictionary<string, string>
