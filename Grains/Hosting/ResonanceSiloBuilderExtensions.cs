@@ -13,14 +13,14 @@ namespace Resonance.Grains.Hosting;
 
 public static class ResonanceSiloBuilderExtensions
 {
+    /// <summary>Grain locations a silo caches (Orleans' default is 1,000,000).</summary>
+    public const int DirectoryCacheSize = 100_000;
+
     /// <summary>
     /// Adds the Resonance grains' services to a silo: options from <c>Resonance:Field</c>, the per-silo cell change router
     /// and space directory. Grain storage named <see cref="ResonanceStorage.Name"/> must be added by the host
     /// (<see cref="AddResonanceMemoryStorage"/> for in-memory).
     /// </summary>
-    /// <summary>Grain locations a silo caches (Orleans' default is 1,000,000).</summary>
-    public const int DirectoryCacheSize = 100_000;
-
     public static ISiloBuilder AddResonanceGrains(this ISiloBuilder builder, Action<ResonanceFieldOptions>? configure = null)
     {
         var options = builder.Services.AddOptions<ResonanceFieldOptions>().BindConfiguration(ResonanceFieldOptions.Section);

@@ -11,17 +11,7 @@ public static class TempDirectories
     static TempDirectories() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
     {
         lock (Created)
-            foreach (var directory in Created)
-            {
-                try
-                {
-                    Directory.Delete(directory, recursive: true);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    // Best effort: a temp directory.
-                }
-            }
+            foreach (var directory in Created) Delete(directory);
     };
 
     public static string Create(string prefix)
@@ -29,5 +19,17 @@ public static class TempDirectories
         string directory = Directory.CreateTempSubdirectory(prefix).FullName;
         lock (Created) Created.Add(directory);
         return directory;
+    }
+
+    /// <summary>Deletes a directory and what it holds, if it can (best effort: a temp directory).</summary>
+    public static void Delete(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+        }
     }
 }

@@ -110,17 +110,7 @@ public sealed class GatewayHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    public static void DeleteData(string directory)
-    {
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            // Best effort: a temp directory.
-        }
-    }
+    public static void DeleteData(string directory) => TempDirectories.Delete(directory);
 }
 
 /// <summary>One gateway shared by a test class, with budgets high enough for the flood tests.</summary>
