@@ -1,15 +1,22 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
 using Resonance.Gateway.Auth;
 
 namespace Resonance.Gateway.Hosting;
 
 /// <summary>
-/// A Kestrel connection middleware that counts open TCP connections per client address, before any byte of HTTP is
-/// read. An address over its cap (<see cref="GatewayOptions.EffectiveConnectionsPerAddress"/>) has the new connection held for
-/// <see cref="GatewayOptions.RefusalHold"/> and then closed without an answer: a flood from one address costs an accept
-/// and a timer per attempt, and its retry rate is bounded by the hold. The WebSocket cap per address
-/// (<see cref="GatewayOptions.MaxConnectionsPerAddress"/>) is still enforced at the upgrade, with a 429.
+/// Counts open TCP connections per client address, before any byte of HTTP is read. An address over its cap
+/// (<see cref="GatewayOptions.EffectiveConnectionsPerAddress"/>) has the new connection held for
+/// <see cref="GatewayOptions.RefusalHold"/> and then closed without an answer, and its retry rate is bounded by the hold.
+/// <list type="bullet">
+/// <item>Mostly as the socket is accepted (<see cref="RefusesAtAccept"/>, called by <see cref="AddressGatedTransport"/>):
+/// a flood from one address then costs an accept and a held socket per attempt, never a Kestrel connection.</item>
+/// <item>Authoritatively in Kestrel's connection middleware (<see cref="Wrap"/>), which takes the slot: a connection
+/// that passed the accept check while others from its address were on their way is held there.</item>
+/// </list>
+/// The WebSocket cap per address (<see cref="GatewayOptions.MaxConnectionsPerAddress"/>) is still enforced at the
+/// upgrade, with a 429.
 /// </summary>
 public sealed partial class AddressConnectionGate(int cap, RefusalHold hold, GatewayCounters counters, ILogger<AddressConnectionGate> logger)
 {
@@ -30,6 +37,19 @@ public sealed partial class AddressConnectionGate(int cap, RefusalHold hold, Gat
         }
         await next(connection);
     };
+
+    /// <summary>
+    /// True when <paramref name="socket"/>, just accepted, comes from an address that already holds its share: the
+    /// socket is then refused and held (<see cref="RefusalHold.Hold(Socket)"/>), and the caller must forget it.
+    /// </summary>
+    public bool RefusesAtAccept(Socket socket)
+    {
+        if (cap <= 0 || socket.RemoteEndPoint is not IPEndPoint remote || _open.OpenFrom(remote.Address) < cap) return false;
+        counters.ConnectionRefused("address_cap");
+        LogRefusedThrottled(remote.Address);
+        hold.Hold(socket);
+        return true;
+    }
 
     private void LogRefusedThrottled(IPAddress address)
     {

@@ -107,7 +107,7 @@ public static partial class GatewayApp
         builder.Services.AddSingleton<GatewayDrain>();
         builder.Services.AddSingleton(_ => new IdleMemoryReturn());
         builder.Services.AddSingleton<SpaceHubRegistry>();
-        builder.Services.AddSingleton(new RefusalHold(gateway.RefusalHold, gateway.MaxHeldRefusals));
+        builder.Services.AddSingleton(_ => new RefusalHold(gateway.RefusalHold, gateway.MaxHeldRefusals));
         builder.Services.AddSingleton(sp => new AddressConnectionGate(gateway.EffectiveConnectionsPerAddress, sp.GetRequiredService<RefusalHold>(),
             sp.GetRequiredService<GatewayCounters>(), sp.GetRequiredService<ILogger<AddressConnectionGate>>()));
         builder.WebHost.ConfigureKestrel(k =>
@@ -117,6 +117,10 @@ public static partial class GatewayApp
             if (gateway.EffectiveConnectionsPerAddress > 0)
                 k.ConfigureEndpointDefaults(listen => listen.Use(next => listen.ApplicationServices.GetRequiredService<AddressConnectionGate>().Wrap(next)));
         });
+        // The stock socket transport with the per-address check at accept: a flood's refused sockets never become
+        // Kestrel connections. Registered after Kestrel's own transport, so Kestrel asks it first for IP endpoints.
+        if (gateway.EffectiveConnectionsPerAddress > 0)
+            builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, AddressGatedTransport>();
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(
             o => o.UnsafePreferInlineScheduling = gateway.InlineSocketScheduling);
         builder.Services.AddSingleton(sp =>
