@@ -152,10 +152,10 @@ public sealed partial class ClientSession
         _hub.FieldChanged(this, subscription is not null);
     }
 
-    /// <summary>The space's latest <c>resonance_update</c> (one framed message shared by every session).</summary>
-    public void OfferUpdate(OutboundMessage message)
+    /// <summary>The space's latest <c>resonance_update</c> (one framed message shared by every session, held in <paramref name="updates"/>).</summary>
+    public void OfferUpdate(LatestMessage updates)
     {
-        if (_greeted && TakesBroadcast() && !_writer.OfferUpdate(message)) _counters.FrameDropped();
+        if (_greeted && TakesBroadcast() && !_writer.OfferUpdate(updates)) _counters.FrameDropped();
     }
 
     /// <summary>A session that answers its pings takes every broadcast; a degraded one every Nth (one field and an increment).</summary>

@@ -11,14 +11,17 @@ namespace Resonance.Gateway.Sessions;
 /// Waiting messages come in three kinds. <b>Reliable</b> ones (replies, errors, notices, control frames) keep their order
 /// and are never dropped: a client that lets too many pile up is too slow to serve (<see cref="EnqueueReliable"/> says
 /// so). <b>Latest-wins</b> ones have one slot each: a newer <c>resonance_update</c> or field frame replaces one not yet
-/// written. <b>Relayed events</b> keep the newest few. Reliable messages go first.
+/// written (the update is a flag here and the message itself is read from its space's <see cref="LatestMessage"/> when
+/// it is written). <b>Relayed events</b> keep the newest few. Reliable messages go first.
 /// </para>
 /// </summary>
 public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliableCapacity)
 {
     private readonly ConcurrentQueue<OutboundMessage> _reliable = new();
     private readonly ConcurrentQueue<OutboundMessage> _relayed = new();
-    private OutboundMessage? _update;
+    private LatestMessage? _updates;
+    // 1 while an update is waiting (the newest of _updates, read when it is written).
+    private int _updateWaiting;
     private OutboundMessage? _frame;
     private int _reliableCount;
     private int _relayedCount;
@@ -50,7 +53,7 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
         return since == 0 ? 0 : Math.Max(0, nowMs - since);
     }
     public int Pending => Volatile.Read(ref _reliableCount) + Volatile.Read(ref _relayedCount)
-        + (Volatile.Read(ref _update) is null ? 0 : 1) + (Volatile.Read(ref _frame) is null ? 0 : 1);
+        + Volatile.Read(ref _updateWaiting) + (Volatile.Read(ref _frame) is null ? 0 : 1);
 
     /// <summary>Queues a message that must not be dropped; false when the client has fallen too far behind.</summary>
     public bool EnqueueReliable(OutboundMessage message)
@@ -66,8 +69,20 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
         return true;
     }
 
-    /// <summary>Replaces the waiting <c>resonance_update</c>; false when one was superseded unsent.</summary>
-    public bool OfferUpdate(OutboundMessage message) => Offer(ref _update, message);
+    /// <summary>
+    /// Says the newest message of <paramref name="updates"/> waits for this client (it is read from there when written);
+    /// false when an update was already waiting, and so is superseded unsent.
+    /// </summary>
+    public bool OfferUpdate(LatestMessage updates)
+    {
+        if (_closed) return true;
+        // The holder is long-lived: after the first offer this store is of an old object to an old one, and marks no card.
+        if (!ReferenceEquals(_updates, updates)) Volatile.Write(ref _updates, updates);
+        bool superseded = Interlocked.Exchange(ref _updateWaiting, 1) != 0;
+        if (superseded) Interlocked.Increment(ref _dropped);
+        Pump();
+        return !superseded;
+    }
 
     /// <summary>Replaces the waiting field frame; false when one was superseded unsent.</summary>
     public bool OfferFrame(OutboundMessage message) => Offer(ref _frame, message);
@@ -202,7 +217,8 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
             Interlocked.Decrement(ref _reliableCount);
             return true;
         }
-        if (Interlocked.Exchange(ref _update, null) is { } update)
+        if (Volatile.Read(ref _updateWaiting) != 0 && Interlocked.Exchange(ref _updateWaiting, 0) != 0 &&
+            Volatile.Read(ref _updates)?.Current is { } update)
         {
             message = update;
             return true;

@@ -46,7 +46,7 @@ public sealed class FanOut : IDisposable
     }
 
     /// <summary>Offers <paramref name="message"/> to every session, split across the threads when there are many.</summary>
-    public void Offer(ClientSession[] sessions, OutboundMessage message, Action<ClientSession, OutboundMessage> offer)
+    public void Offer<T>(ClientSession[] sessions, T message, Action<ClientSession, T> offer)
     {
         int chunks = Math.Min(_helpers.Length + 1, (sessions.Length + Chunk - 1) / Chunk);
         if (chunks <= 1)
@@ -56,7 +56,7 @@ public sealed class FanOut : IDisposable
         }
         using var done = new CountdownEvent(chunks - 1);
         for (int c = 1; c < chunks; c++)
-            _helpers[c - 1].Post(new Work(sessions, (int)((long)sessions.Length * c / chunks), (int)((long)sessions.Length * (c + 1) / chunks), message, offer, done));
+            _helpers[c - 1].Post(new Work<T>(sessions, (int)((long)sessions.Length * c / chunks), (int)((long)sessions.Length * (c + 1) / chunks), message, offer, done));
         int end = (int)((long)sessions.Length / chunks);
         for (int i = 0; i < end; i++) offer(sessions[i], message);
         done.Wait();
@@ -69,17 +69,36 @@ public sealed class FanOut : IDisposable
         foreach (var h in _helpers) h.Stop();
     }
 
-    private sealed record Work(ClientSession[] Sessions, int From, int To, OutboundMessage Message, Action<ClientSession, OutboundMessage> Offer, CountdownEvent Done);
+    /// <summary>One helper's share of a broadcast.</summary>
+    private interface IWork
+    {
+        void Run();
+    }
+
+    private sealed record Work<T>(ClientSession[] Sessions, int From, int To, T Message, Action<ClientSession, T> Offer, CountdownEvent Done) : IWork
+    {
+        public void Run()
+        {
+            try
+            {
+                for (int i = From; i < To; i++) Offer(Sessions[i], Message);
+            }
+            finally
+            {
+                Done.Signal();
+            }
+        }
+    }
 
     private sealed class Helper
     {
         private readonly SemaphoreSlim _ready = new(0);
-        private readonly ConcurrentQueue<Work> _work = new();
+        private readonly ConcurrentQueue<IWork> _work = new();
         private volatile bool _stopping;
 
         public Helper(string name) => new Thread(Run) { IsBackground = true, Name = name }.Start();
 
-        public void Post(Work work)
+        public void Post(IWork work)
         {
             _work.Enqueue(work);
             _ready.Release();
@@ -97,17 +116,7 @@ public sealed class FanOut : IDisposable
             {
                 _ready.Wait();
                 if (_stopping) return;
-                while (_work.TryDequeue(out var w))
-                {
-                    try
-                    {
-                        for (int i = w.From; i < w.To; i++) w.Offer(w.Sessions[i], w.Message);
-                    }
-                    finally
-                    {
-                        w.Done.Signal();
-                    }
-                }
+                while (_work.TryDequeue(out var w)) w.Run();
             }
         }
     }

@@ -210,6 +210,8 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     private readonly List<SpaceEvent> _pendingEvents = [];
     private int _broadcastWanted, _broadcasting;
     private long _broadcastSeq = -1;
+    // The newest resonance_update, read by each session's writer when it writes (see LatestMessage for why not stored in each).
+    private readonly LatestMessage _updates = new();
 
     /// <summary>Runs on a fan-out thread: broadcasts the newest tick (and the events queued with any tick since).</summary>
     internal void BroadcastLatest(FanOut fanOut)
@@ -232,11 +234,12 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                     if (tick.Seq != _broadcastSeq)
                     {
                         var update = OutboundMessage.Broadcast(ServerMessages.ResonanceUpdate(tick), "resonance_update");
+                        _updates.Publish(update);
                         // Sessions that answer their pings first, then the degraded ones (whose turn it may be): a
                         // non-reader's send never stands between a reader and its update. A session that changes state
                         // between the passes at worst skips or repeats this one offer (latest wins).
-                        fanOut.Offer(sessions, update, static (s, m) => { if (!s.Degraded) s.OfferUpdate(m); });
-                        fanOut.Offer(sessions, update, static (s, m) => { if (s.Degraded) s.OfferUpdate(m); });
+                        fanOut.Offer(sessions, _updates, static (s, u) => { if (!s.Degraded) s.OfferUpdate(u); });
+                        fanOut.Offer(sessions, _updates, static (s, u) => { if (s.Degraded) s.OfferUpdate(u); });
                         _counters.Broadcast(update.Type, sessions.Length, update.EnqueuedTimestamp);
                     }
                     foreach (var e in events)

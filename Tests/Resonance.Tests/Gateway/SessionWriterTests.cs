@@ -27,13 +27,21 @@ public sealed class SessionWriterTests
 
     private static OutboundMessage Text(string s, string type = "t") => OutboundMessage.Text(Encoding.UTF8.GetBytes(s), type);
 
+    /// <summary>A space's update holder with <paramref name="s"/> as its newest message.</summary>
+    private static LatestMessage Update(string s, LatestMessage? holder = null)
+    {
+        holder ??= new LatestMessage();
+        holder.Publish(Text(s, "resonance_update"));
+        return holder;
+    }
+
     [Fact]
     public void Messages_are_written_inline_when_the_connection_takes_them()
     {
         var sink = new RecordingSink();
         var writer = new SessionWriter(sink, relayCapacity: 8, reliableCapacity: 16);
         writer.EnqueueReliable(Text("a"));
-        writer.OfferUpdate(Text("u1"));
+        writer.OfferUpdate(Update("u1"));
         writer.EnqueueRelayed(Text("e1"));
         writer.OfferFrame(Text("f1"));
         Assert.Equal(["a", "u1", "e1", "f1"], sink.Texts());
@@ -46,8 +54,9 @@ public sealed class SessionWriterTests
     {
         var sink = new RecordingSink { Hold = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) };
         var writer = new SessionWriter(sink, relayCapacity: 2, reliableCapacity: 16);
-        writer.OfferUpdate(Text("u1")); // taken at once; its write waits
-        for (int k = 2; k <= 5; k++) Assert.Equal(k == 2, writer.OfferUpdate(Text($"u{k}")));
+        var updates = Update("u1");
+        writer.OfferUpdate(updates); // taken at once; its write waits
+        for (int k = 2; k <= 5; k++) Assert.Equal(k == 2, writer.OfferUpdate(Update($"u{k}", updates)));
         writer.EnqueueReliable(Text("r1"));
         writer.EnqueueReliable(Text("r2"));
         for (int k = 1; k <= 4; k++) writer.EnqueueRelayed(Text($"e{k}"));
@@ -78,7 +87,7 @@ public sealed class SessionWriterTests
         var sink = new RecordingSink();
         var writer = new SessionWriter(sink, relayCapacity: 2, reliableCapacity: 8);
         writer.EnqueueReliable(new OutboundMessage([0x88, 0x00], "control", 0));
-        writer.OfferUpdate(Text("late"));
+        writer.OfferUpdate(Update("late"));
         writer.EnqueueReliable(Text("later"));
         Assert.Single(sink.Frames);
         Assert.True(writer.IsClosed);
@@ -91,7 +100,7 @@ public sealed class SessionWriterTests
         var writer = new SessionWriter(sink, relayCapacity: 2, reliableCapacity: 8);
         int failures = 0;
         writer.Failed = _ => failures++;
-        writer.OfferUpdate(Text("u"));
+        writer.OfferUpdate(Update("u"));
         writer.EnqueueReliable(Text("r"));
         Assert.Equal(1, failures);
         Assert.True(writer.IsClosed);
@@ -102,13 +111,14 @@ public sealed class SessionWriterTests
     {
         var sink = new ConcurrencyCheckingSink();
         var writer = new SessionWriter(sink, relayCapacity: 8, reliableCapacity: 100_000);
+        var updates = Update("u");
         const int producers = 4, each = 5_000;
         await Task.WhenAll(Enumerable.Range(0, producers).Select(p => Task.Run(() =>
         {
             for (int k = 0; k < each; k++)
             {
                 Assert.True(writer.EnqueueReliable(Text($"{p}:{k}")));
-                writer.OfferUpdate(Text("u"));
+                writer.OfferUpdate(updates);
             }
         })));
         await Cluster.Eventually.Until(() => Task.FromResult(writer.Pending), p => p == 0, what: "the writer drained");
