@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Orleans.Concurrency;
 using Resonance.Grains.Hosting;
 
@@ -9,7 +10,7 @@ namespace Resonance.Grains.Ingest;
 /// network call per flush, and the node grains remain the only owners of participant state.
 /// </summary>
 [StatelessWorker, Reentrant]
-public sealed class ParticipantIngestGrain(GrainReferences refs) : Grain, IParticipantIngestGrain
+public sealed partial class ParticipantIngestGrain(GrainReferences refs, ILogger<ParticipantIngestGrain> logger) : Grain, IParticipantIngestGrain
 {
     public async Task<ParticipantFailure[]> Apply(string space, ParticipantCommand[] commands)
     {
@@ -31,8 +32,13 @@ public sealed class ParticipantIngestGrain(GrainReferences refs) : Grain, IParti
             if (!calls[k].IsFaulted) continue;
             var e = calls[k].Exception!.GetBaseException();
             bool invalid = e is ArgumentException or InvalidOperationException;
+            // The gateway sees only the type and message; a failure of ours is logged here with its stack.
+            if (!invalid) LogFailed(space, commands[k].NodeId, e);
             failures.Add(new ParticipantFailure(commands[k].NodeId, invalid, invalid ? e.Message : e.GetType().Name + ": " + e.Message));
         }
         return [.. failures];
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The participant command for node {NodeId} in space {Space} failed")]
+    private partial void LogFailed(string space, Guid nodeId, Exception exception);
 }
