@@ -158,19 +158,6 @@ public sealed partial class ClientSession
         if (_greeted && TakesBroadcast() && !_writer.OfferUpdate(updates)) _counters.FrameDropped();
     }
 
-    /// <summary>
-    /// The latest update for a degraded session whose turn it is: the hub picks 1 in
-    /// <see cref="GatewayOptions.UnansweredBroadcastEvery"/> of its degraded sessions per broadcast, so the others are
-    /// not touched at all.
-    /// </summary>
-    public void OfferUpdateInTurn(LatestMessage updates)
-    {
-        if (_greeted && !_writer.OfferUpdate(updates)) _counters.FrameDropped();
-    }
-
-    /// <summary>A pong answered the outstanding ping of a session that was degraded: its hub puts it back among the readers.</summary>
-    public void LivenessRecovered() => _hub.LivenessChanged();
-
     /// <summary>A session that answers its pings takes every broadcast; a degraded one every Nth (one field and an increment).</summary>
     private bool TakesBroadcast()
     {
@@ -324,10 +311,9 @@ public sealed partial class ClientSession
     /// degraded (<see cref="Degraded"/>), one whose ping waited past <see cref="GatewayOptions.PongTimeout"/> is closed
     /// with <see cref="PingUnanswered"/>, and one that answered gets its next ping once the keep-alive interval passed.
     /// </summary>
-    /// <returns>True when the session's degraded state changed since the last look.</returns>
-    public bool CheckLiveness(long nowMs)
+    public void CheckLiveness(long nowMs)
     {
-        if (Liveness is not { } liveness) return false;
+        if (Liveness is not { } liveness) return;
         if (Volatile.Read(ref _closeRequested) == 0)
         {
             var state = liveness.Evaluate(nowMs, (long)_options.PongGrace.TotalMilliseconds, _pongTimeoutMs);
@@ -345,7 +331,6 @@ public sealed partial class ClientSession
         if (was != want) _counters.Unanswered(want - was);
         // The session ended while this look ran: take it out again.
         if (want == 1 && _ended && Interlocked.Exchange(ref _countedDegraded, 0) == 1) _counters.Unanswered(-1);
-        return was != want;
     }
 
     private void PingIfDue(long nowMs)

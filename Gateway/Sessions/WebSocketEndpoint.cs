@@ -140,22 +140,17 @@ public static partial class WebSocketEndpoint
         var accepted = await WebSocketHandshake.AcceptAsync(context, o.InlineSocketScheduling, m => writer!.EnqueueReliable(m), o.SocketSendBufferBytes);
         if (accepted is null) return;
         writer = new SessionWriter(accepted.Sink, o.DroppableQueueLength, o.ReliableQueueLength);
-        ClientSession? session = null;
         // Pongs are seen only on a connection upgraded here (its reads pass the control stream).
         PongLiveness? liveness = null;
         if (accepted.Control is { } control && o.KeepAliveInterval > TimeSpan.Zero)
         {
             var l = liveness = new PongLiveness(Environment.TickCount64);
-            control.Scanner = new ClientFrameScanner((payload, length) =>
-            {
-                bool wasDegraded = l.Degraded;
-                // A session that answers again (every session's first pong, too) is put back among its hub's readers at once.
-                if (l.Pong(Environment.TickCount64, payload, length) && wasDegraded) Volatile.Read(ref session)?.LivenessRecovered();
-            });
+            control.Scanner = new ClientFrameScanner((payload, length) => l.Pong(Environment.TickCount64, payload, length));
         }
         using var socket = accepted.Socket;
         var logger = loggers.CreateLogger<ClientSession>();
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = context.Connection.Id, ["UserId"] = userId, ["Space"] = space });
+        ClientSession? session = null;
         try
         {
             await hubs.JoinAsync(space, h => session = new ClientSession(socket, writer, userId, h, position, grains, events, o, counters, stall, logger)

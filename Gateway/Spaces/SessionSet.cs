@@ -3,23 +3,15 @@ using Resonance.Gateway.Sessions;
 namespace Resonance.Gateway.Spaces;
 
 /// <summary>
-/// A hub's sessions. Broadcasts read array snapshots, rebuilt only after the membership changed or a session's liveness
-/// flipped, so a tick to thousands of sessions neither locks nor allocates per session. The snapshot also comes split
-/// into the sessions that answer their pings and the degraded ones (<see cref="ClientSession.Degraded"/>), so a
-/// broadcast touches only the degraded sessions whose turn it is, not all of them.
+/// A hub's sessions. Broadcasts read an array snapshot, rebuilt only after the membership changed, so a tick to
+/// thousands of sessions neither locks nor allocates per session.
 /// </summary>
 public sealed class SessionSet
 {
     private readonly Lock _gate = new();
     private readonly HashSet<ClientSession> _members = [];
-    private Views _views = new([], [], []);
-    private volatile bool _stale;
-
-    /// <summary>
-    /// One consistent snapshot. A session's liveness may flip after its split was taken: the hub then offers as it
-    /// would have, and the session's own check (reduced rate for a degraded one) still applies.
-    /// </summary>
-    public sealed record Views(ClientSession[] All, ClientSession[] Readers, ClientSession[] Degraded);
+    private ClientSession[] _snapshot = [];
+    private bool _stale;
 
     public int Count
     {
@@ -49,37 +41,19 @@ public sealed class SessionSet
         }
     }
 
-    /// <summary>A member's liveness flipped (degraded, or answering again): the split is rebuilt before the next broadcast.</summary>
-    public void LivenessChanged() => _stale = true;
-
     /// <summary>The current members; the same array until the membership changes. Never modify it.</summary>
-    public ClientSession[] Snapshot() => Current().All;
-
-    /// <summary>The current members, all and split by liveness; the same arrays until something changes. Never modify them.</summary>
-    public Views Current()
+    public ClientSession[] Snapshot()
     {
-        var views = Volatile.Read(ref _views);
-        if (!_stale) return views;
+        var snapshot = Volatile.Read(ref _snapshot);
+        if (!Volatile.Read(ref _stale)) return snapshot;
         lock (_gate)
         {
-            if (!_stale) return _views;
-            // Cleared before the members' liveness is read: a flip during the rebuild marks it stale again.
-            _stale = false;
-            Interlocked.MemoryBarrier();
-            var all = _members.ToArray();
-            int degraded = 0;
-            foreach (var s in all) if (s.Degraded) degraded++;
-            var readers = new ClientSession[all.Length - degraded];
-            var slow = new ClientSession[degraded];
-            int r = 0, d = 0;
-            foreach (var s in all)
+            if (_stale)
             {
-                // Read once more: a flip between the count and here lands the session in whichever half has room.
-                if (s.Degraded ? d < slow.Length : r == readers.Length) slow[d++] = s;
-                else readers[r++] = s;
+                _snapshot = [.. _members];
+                _stale = false;
             }
-            Volatile.Write(ref _views, new Views(all, readers, slow));
-            return _views;
+            return _snapshot;
         }
     }
 }

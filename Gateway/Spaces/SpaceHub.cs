@@ -212,8 +212,6 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     private long _broadcastSeq = -1;
     // The newest resonance_update, read by each session's writer when it writes (see LatestMessage for why not stored in each).
     private readonly LatestMessage _updates = new();
-    // Which share of the degraded sessions takes this broadcast (only the fan-out thread touches it).
-    private int _degradedTurn;
 
     /// <summary>Runs on a fan-out thread: broadcasts the newest tick (and the events queued with any tick since).</summary>
     internal void BroadcastLatest(FanOut fanOut)
@@ -228,8 +226,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                 events = [.. _pendingEvents];
                 _pendingEvents.Clear();
             }
-            var views = _sessions.Current();
-            var sessions = views.All;
+            var sessions = _sessions.Snapshot();
             if (sessions.Length > 0)
             {
                 try
@@ -238,12 +235,11 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                     {
                         var update = OutboundMessage.Broadcast(ServerMessages.ResonanceUpdate(tick), "resonance_update");
                         _updates.Publish(update);
-                        // Sessions that answer their pings first, then the degraded ones whose turn it is: a non-reader's
-                        // send never stands between a reader and its update, and the other degraded sessions are not
-                        // touched. A session whose liveness flipped since the split at worst skips or repeats one offer
-                        // (latest wins) until the split is rebuilt.
-                        fanOut.Offer(views.Readers, _updates, static (s, u) => s.OfferUpdate(u));
-                        OfferToDegradedInTurn(views.Degraded);
+                        // Sessions that answer their pings first, then the degraded ones (whose turn it may be): a
+                        // non-reader's send never stands between a reader and its update. A session that changes state
+                        // between the passes at worst skips or repeats this one offer (latest wins).
+                        fanOut.Offer(sessions, _updates, static (s, u) => { if (!s.Degraded) s.OfferUpdate(u); });
+                        fanOut.Offer(sessions, _updates, static (s, u) => { if (s.Degraded) s.OfferUpdate(u); });
                         _counters.Broadcast(update.Type, sessions.Length, update.EnqueuedTimestamp);
                     }
                     foreach (var e in events)
@@ -266,18 +262,6 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     /// non-blocking write), so a large space is split across the fan-out threads; a slow session only keeps the message
     /// waiting.
     /// </summary>
-    /// <summary>1 in <see cref="GatewayOptions.UnansweredBroadcastEvery"/> of the degraded sessions, a different share each broadcast.</summary>
-    private void OfferToDegradedInTurn(ClientSession[] degraded)
-    {
-        if (degraded.Length == 0) return;
-        int every = Math.Max(1, _options.UnansweredBroadcastEvery);
-        int turn = _degradedTurn = (_degradedTurn + 1) % every;
-        for (int i = turn; i < degraded.Length; i += every) degraded[i].OfferUpdateInTurn(_updates);
-    }
-
-    /// <summary>A session's liveness flipped: the readers/degraded split is rebuilt before the next broadcast.</summary>
-    public void LivenessChanged() => _sessions.LivenessChanged();
-
     private void Broadcast(FanOut fanOut, ClientSession[] sessions, OutboundMessage message, Action<ClientSession, OutboundMessage> offer)
     {
         fanOut.Offer(sessions, message, offer);
@@ -430,14 +414,12 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         _lastUpkeepMs = nowMs;
         var sessions = _sessions.Snapshot();
         var nowUtc = DateTime.UtcNow;
-        bool flipped = false;
         foreach (var session in sessions)
         {
             session.CloseIfIdle(nowMs);
             session.CloseIfTokenExpired(nowUtc);
-            flipped |= session.CheckLiveness(nowMs);
+            session.CheckLiveness(nowMs);
         }
-        if (flipped) _sessions.LivenessChanged();
     }
 
     private void SendFrame(ClientSession session, FieldSubscription sub, long nowMs)
