@@ -74,9 +74,17 @@ public sealed class AddressGatedTransport(IOptions<SocketTransportOptions> optio
                 {
                     return null;
                 }
-                if (gate.RefusesAtAccept(socket)) continue;
-                socket.NoDelay = noDelay;
-                return connections.Create(socket);
+                try
+                {
+                    if (gate.RefusesAtAccept(socket)) continue;
+                    socket.NoDelay = noDelay;
+                    return connections.Create(socket);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
+                    // Reset between the accept and here. Nothing may escape: Kestrel stops accepting on an exception.
+                    socket.Dispose();
+                }
             }
         }
 
