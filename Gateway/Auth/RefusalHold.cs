@@ -91,7 +91,11 @@ public sealed class RefusalHold(TimeSpan hold, int maxHeld) : IDisposable
             left = [.. _sockets];
             _sockets.Clear();
         }
-        foreach (var h in left) Close(h.Socket);
+        foreach (var h in left)
+        {
+            Interlocked.Decrement(ref _held);
+            Close(h.Socket);
+        }
     }
 
     private bool TryTakeSlot()

@@ -29,8 +29,7 @@ public sealed partial class AddressConnectionGate(int cap, RefusalHold hold, Gat
         using var lease = _open.TryAcquire(address, cap);
         if (lease is null)
         {
-            counters.ConnectionRefused("address_cap");
-            LogRefusedThrottled(address!);
+            CountRefusal(address!);
             await hold.WaitAsync(connection.ConnectionClosed);
             // Returning without reading ends the connection (FIN): nothing of it was parsed.
             return;
@@ -45,10 +44,15 @@ public sealed partial class AddressConnectionGate(int cap, RefusalHold hold, Gat
     public bool RefusesAtAccept(Socket socket)
     {
         if (cap <= 0 || socket.RemoteEndPoint is not IPEndPoint remote || _open.OpenFrom(remote.Address) < cap) return false;
-        counters.ConnectionRefused("address_cap");
-        LogRefusedThrottled(remote.Address);
+        CountRefusal(remote.Address);
         hold.Hold(socket);
         return true;
+    }
+
+    private void CountRefusal(IPAddress address)
+    {
+        counters.ConnectionRefused("address_cap");
+        LogRefusedThrottled(address);
     }
 
     private void LogRefusedThrottled(IPAddress address)

@@ -78,10 +78,7 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
         if (_closed) return true;
         // The holder is long-lived: after the first offer this store is of an old object to an old one, and marks no card.
         if (!ReferenceEquals(_updates, updates)) Volatile.Write(ref _updates, updates);
-        bool superseded = Interlocked.Exchange(ref _updateWaiting, 1) != 0;
-        if (superseded) Interlocked.Increment(ref _dropped);
-        Pump();
-        return !superseded;
+        return Offered(superseded: Interlocked.Exchange(ref _updateWaiting, 1) != 0);
     }
 
     /// <summary>Replaces the waiting field frame; false when one was superseded unsent.</summary>
@@ -112,7 +109,12 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
     private bool Offer(ref OutboundMessage? slot, OutboundMessage message)
     {
         if (_closed) return true;
-        bool superseded = Interlocked.Exchange(ref slot, message) is not null;
+        return Offered(superseded: Interlocked.Exchange(ref slot, message) is not null);
+    }
+
+    /// <summary>After a latest-wins message was put in its slot: counts the one it replaced unsent, and writes.</summary>
+    private bool Offered(bool superseded)
+    {
         if (superseded) Interlocked.Increment(ref _dropped);
         Pump();
         return !superseded;

@@ -85,6 +85,7 @@ public sealed class RefusalHoldTests : IDisposable
 
             // Disposing the hold (the gateway stopping) closes what it still holds.
             hold.Dispose();
+            Assert.Equal(0, hold.Held);
             Assert.True(await ClosedWithinAsync(pairs[0].Client, TimeSpan.FromSeconds(30)));
             Assert.True(await ClosedWithinAsync(pairs[1].Client, TimeSpan.FromSeconds(30)));
         }
