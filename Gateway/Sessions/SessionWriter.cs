@@ -126,7 +126,9 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
         while (Interlocked.CompareExchange(ref _writing, 1, 0) == 0)
         {
             if (!WriteAvailable()) return; // a write is pending: its continuation owns the sink now
-            Volatile.Write(ref _writing, 0);
+            // A full fence, not a release: the look below must not be read before the release is seen, or an enqueuer
+            // that found the writer busy and this look could both miss the message.
+            Interlocked.Exchange(ref _writing, 0);
             // Something may have arrived after the last look and before the release: look again.
             if (!HasWaiting()) return;
         }
@@ -176,7 +178,7 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
         }
         AfterWrite(message);
         if (!WriteAvailable()) return;
-        Volatile.Write(ref _writing, 0);
+        Interlocked.Exchange(ref _writing, 0);
         Pump();
     }
 
@@ -214,7 +216,9 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
 
     private bool TryTake(out OutboundMessage message)
     {
-        if (_reliable.TryDequeue(out message!))
+        // The counts are read first: they sit beside the flags, and most writes (broadcasts) find both queues empty
+        // without touching them. A count goes up before its enqueue, so a zero count means an empty queue.
+        if (Volatile.Read(ref _reliableCount) > 0 && _reliable.TryDequeue(out message!))
         {
             Interlocked.Decrement(ref _reliableCount);
             return true;
@@ -225,7 +229,7 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
             message = update;
             return true;
         }
-        if (_relayed.TryDequeue(out message!))
+        if (Volatile.Read(ref _relayedCount) > 0 && _relayed.TryDequeue(out message!))
         {
             Interlocked.Decrement(ref _relayedCount);
             return true;

@@ -30,6 +30,8 @@ public sealed partial class CellGrain(
 
     private readonly Dictionary<Guid, Contribution> _contributions = [];
     private readonly Dictionary<Guid, (long Version, DateTime RemovedUtc)> _tombstones = [];
+    // No participant can be stale before this (see EvictStale).
+    private DateTime _nextStaleLookUtc;
     private ObserverManager<IFieldObserver> _observers = null!;
     private SpaceGeometry _geometry = null!;
     private ISpaceGrain _space = null!;
@@ -347,11 +349,22 @@ public sealed partial class CellGrain(
     /// <summary>Drops participants whose stream stopped (their silo may be gone, so nobody else would).</summary>
     private void EvictStale(DateTime now)
     {
-        var staleBefore = now - options.Value.ParticipantStaleAfter;
+        var staleAfter = options.Value.ParticipantStaleAfter;
         List<Guid>? stale = null;
-        foreach (var (id, c) in _contributions)
-            if (c.State.Kind == NodeKind.Participant && c.SeenUtc < staleBefore)
-                (stale ??= []).Add(id);
+        // Sightings only move forward (a change or touch stamps now), so nobody goes stale before the oldest sighting of
+        // the last look does: a dense cell is walked when someone may be stale, not every tick.
+        if (now >= _nextStaleLookUtc)
+        {
+            var staleBefore = now - staleAfter;
+            var oldest = now;
+            foreach (var (id, c) in _contributions)
+            {
+                if (c.State.Kind != NodeKind.Participant) continue;
+                if (c.SeenUtc < staleBefore) (stale ??= []).Add(id);
+                else if (c.SeenUtc < oldest) oldest = c.SeenUtc;
+            }
+            _nextStaleLookUtc = oldest + staleAfter;
+        }
         if (stale is not null)
         {
             foreach (var id in stale)

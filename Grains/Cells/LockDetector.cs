@@ -36,6 +36,8 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
     private readonly List<PairReading> _readings = [];
     private readonly List<(Guid, Guid)> _expired = [];
     private readonly HashSet<Guid> _inFormedPair = [];
+    // The tick of the last Sample: a history left unwritten is held through it before this tick's sample is recorded.
+    private long _previousTick = long.MinValue;
 
     public PhaseLocking Locking => locking;
 
@@ -89,7 +91,8 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
     }
 
     /// <summary>
-    /// Records every held participant's current phase as this tick's sample; drops histories of nodes no longer held. Only
+    /// Records every held participant's current phase as this tick's sample (a participant that cannot be a candidate and
+    /// sent nothing new is caught up later instead); drops histories of nodes no longer held. Only
     /// participants that can take part in a reading this tick become candidates: those with enough fresh samples to be
     /// evaluated, and those in a pair this cell holds as formed (their pair must stay in view, or it would break). A
     /// dense cell of participants streaming slower than the window needs (the existing app's 0.5 Hz) then scans nothing.
@@ -116,8 +119,15 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             // A sample is fresh when the node sent something since the last one (touches keep the version).
             bool fresh = history.SourceVersion != c.State.Version;
             history.SourceVersion = c.State.Version;
-            history.Record(tick, c.State.Phase, fresh, c.State.Frequency * _advancePerHz);
-            if (history.FreshCount < locking.MinFreshSamples && c.State.Locked is not { Length: > 0 } && !_inFormedPair.Contains(id)) continue;
+            bool involved = c.State.Locked is { Length: > 0 } || _inFormedPair.Contains(id);
+            // Fewer fresh samples than a reading needs and nothing new: not a candidate this tick, and its held samples
+            // are needed only once it can be one. They are written then (HoldThrough), as if written every tick, so a
+            // dense space of slow streams (the app's 0.5 Hz) costs no history writes while nothing arrives.
+            if (!fresh && !involved && history.FreshCount < locking.MinFreshSamples) continue;
+            double advance = c.State.Frequency * _advancePerHz;
+            history.HoldThrough(_previousTick, advance);
+            history.Record(tick, c.State.Phase, fresh, advance);
+            if (history.FreshCount < locking.MinFreshSamples && !involved) continue;
             var tracked = new TrackedPhase(id, c.State.X, c.State.Y, history);
             _held.Add(tracked);
             _heldLocked.Add(c.State.Locked);
@@ -125,6 +135,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             _members.Add(tracked);
             _memberLocked.Add(c.State.Locked);
         }
+        _previousTick = tick;
         if (_histories.Count == participants) return;
         _expired.Clear();
         foreach (var id in _histories.Keys)

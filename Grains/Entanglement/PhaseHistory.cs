@@ -79,6 +79,29 @@ public sealed class PhaseHistory
         Push(tick, phase, fresh);
     }
 
+    /// <summary>
+    /// Brings the history up to <paramref name="tick"/> with held samples, exactly as <see cref="Record"/> with no new
+    /// phase at every tick since the last sample would (not starting over after a long gap: the ticks happened, the
+    /// history was only not written). Lets a caller leave the history of a participant that cannot take part in a
+    /// reading unwritten for a while and catch it up when it can. No-op on an empty history or a tick not after the last.
+    /// </summary>
+    public void HoldThrough(long tick, double advance)
+    {
+        if (Count == 0 || tick <= LastTick) return;
+        long gap = tick - LastTick;
+        if (gap > Window)
+        {
+            // Every slot will hold one of the last W held samples: the ticks before them only move the phase on.
+            for (long k = gap - Window; k > 0; k--) LastPhase = Held(advance);
+            Count = 0;
+            FreshCount = 0;
+            Array.Clear(_fresh);
+            for (long k = tick - Window + 1; k <= tick; k++) Push(k, Held(advance), false);
+            return;
+        }
+        for (long k = LastTick + 1; k <= tick; k++) Push(k, Held(advance), false);
+    }
+
     /// <summary>The next held sample: the last phase moved on by one tick's advance (kept in [0, 2 pi)).</summary>
     private double Held(double advance) => advance == 0 ? LastPhase : Field.Phase.Normalize(LastPhase + advance);
 

@@ -46,6 +46,8 @@ public sealed class LoadSummary
     public required Dictionary<string, long> MsgsOutByType { get; init; }
     public required Dictionary<string, long> MsgsInByType { get; init; }
     public required Dictionary<string, long> ErrorCodes { get; init; }
+    /// <summary>The first few server error messages, verbatim (at most <see cref="Stats.MaxErrorSamples"/>).</summary>
+    public required string[] ErrorSamples { get; init; }
     public required Dictionary<string, long> CloseCodes { get; init; }
     public required Dictionary<string, long> ConnectErrors { get; init; }
     public required LatencyFigures SchedulerLag { get; init; }
@@ -117,6 +119,7 @@ public sealed class LoadSummary
             MsgsOutByType = outBy,
             MsgsInByType = inBy,
             ErrorCodes = new(s.ErrorCodes),
+            ErrorSamples = [.. s.ErrorSamples],
             CloseCodes = new(s.CloseCodes),
             ConnectErrors = new(s.ConnectErrors),
             SchedulerLag = LatencyFigures.From(s.SchedulerLag),
@@ -161,6 +164,9 @@ public sealed class LoadSummary
             w.WriteNumber("connect_failures", ConnectFailures);
             w.WriteNumber("disconnects", Disconnects);
             Map(w, "error_codes", ErrorCodes);
+            w.WriteStartArray("error_samples");
+            foreach (var e in ErrorSamples) w.WriteStringValue(e);
+            w.WriteEndArray();
             Map(w, "close_codes", CloseCodes);
             Map(w, "connect_errors", ConnectErrors);
             Map(w, "msgs_out_by_type", MsgsOutByType);
@@ -257,6 +263,7 @@ public sealed class LoadSummary
         foreach (var (k, v) in LatencyByPath)
             sb.AppendLine(c, $"    {k,-12} p50 {Ms(v.P50Ms)}  p99 {Ms(v.P99Ms)}  max {Ms(v.MaxMs)}  ({v.Samples} samples)");
         sb.AppendLine(c, $"  errors         {Errors} (server error messages {ServerErrors}: {Pairs(ErrorCodes)}; connect failures {ConnectFailures})");
+        foreach (var e in ErrorSamples) sb.AppendLine(c, $"    e.g. {e}");
         if (ConnectErrors.Count > 0) sb.AppendLine(c, $"  connect errors {Pairs(ConnectErrors)}");
         sb.AppendLine(c, $"  disconnects    {Disconnects} (close codes: {Pairs(CloseCodes)})");
         sb.AppendLine(c, $"  tool           cpu {ToolCpuPercent:F0}% of one core, scheduler lag p99 {Ms(SchedulerLag.P99Ms)}, sends skipped (socket busy) {SendsSkipped}, unparsable server messages {BadServerMessages}");

@@ -119,7 +119,8 @@ public sealed class SimClient
         long tick = Stopwatch.GetTimestamp();
         _ackTick[slot] = tick;
         Volatile.Write(ref _ackKey[slot], seq);
-        double x = rng.NextDouble() * Width, y = rng.NextDouble() * Height;
+        // Sent with 3 decimals: stay below the exclusive bound after rounding (29.9996 would be sent as 30.000).
+        double x = rng.NextDouble() * (Width - 0.001), y = rng.NextDouble() * (Height - 0.001);
         Utf8.TryWrite(SendBuffer,
             $"{{\"type\":\"consciousness_event\",\"eventType\":\"{EventTypes[rng.Next(EventTypes.Length)]}\",\"data\":{{\"intensity\":{rng.NextDouble():F3},\"lt\":{tick},\"src\":{Index}}},\"x\":{x:F3},\"y\":{y:F3},\"resonance\":{_amplitude:F4},\"ackId\":\"a{seq}\"}}",
             out int n);
@@ -256,6 +257,7 @@ public sealed class SimClient
             case InKind.Error:
                 Interlocked.Increment(ref stats.ServerErrors);
                 Stats.Bump(stats.ErrorCodes, code ?? "(none)");
+                stats.SampleError(json);
                 break;
         }
         return kind;

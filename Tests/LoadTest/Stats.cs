@@ -63,6 +63,9 @@ public sealed class Stats
     public long UpdatesWithoutTimestamp;
 
     public readonly ConcurrentDictionary<string, long> ErrorCodes = new(StringComparer.Ordinal);
+    /// <summary>The first few error messages as received, so a run's errors say what they answered.</summary>
+    public readonly ConcurrentQueue<string> ErrorSamples = new();
+    private int _errorSamples;
     public readonly ConcurrentDictionary<string, long> CloseCodes = new(StringComparer.Ordinal);
     public readonly ConcurrentDictionary<string, long> ConnectErrors = new(StringComparer.Ordinal);
 
@@ -71,6 +74,14 @@ public sealed class Stats
     /// samples also go to <see cref="Steady"/> and resonance_updates are lag-timed and counted.
     /// </summary>
     public volatile bool SteadyPhase;
+
+    public const int MaxErrorSamples = 5;
+
+    public void SampleError(ReadOnlySpan<byte> json)
+    {
+        if (Interlocked.Increment(ref _errorSamples) <= MaxErrorSamples)
+            ErrorSamples.Enqueue(System.Text.Encoding.UTF8.GetString(json[..Math.Min(json.Length, 400)]));
+    }
 
     private static readonly double MicrosPerTick = 1_000_000.0 / System.Diagnostics.Stopwatch.Frequency;
 

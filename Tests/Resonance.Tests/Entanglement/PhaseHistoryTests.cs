@@ -20,6 +20,55 @@ public sealed class PhaseHistoryTests
         Assert.Equal(1, PhaseLocking.Plv(h, 1, reference, 1), 12);
     }
 
+    [Theory]
+    [InlineData(3, 2)]    // a short gap into a history that is not full yet
+    [InlineData(6, 9)]    // a gap longer than the window, from a full history
+    [InlineData(2, 8)]    // exactly a window, from a history that is not full
+    [InlineData(8, 8)]
+    [InlineData(1, 31)]   // many windows
+    public void Holding_through_a_gap_leaves_the_history_exactly_as_recording_every_tick_does(int recorded, int gap)
+    {
+        const int window = 8, powers = 3;
+        const double advance = 0.37;
+        var everyTick = new PhaseHistory(window, powers);
+        var caughtUp = new PhaseHistory(window, powers);
+        var random = new Random(recorded * 100 + gap);
+        for (long k = 0; k < recorded; k++)
+        {
+            double phi = random.NextDouble() * 6;
+            everyTick.Record(k, phi, fresh: k % 3 != 1, advance);
+            caughtUp.Record(k, phi, fresh: k % 3 != 1, advance);
+        }
+        long last = recorded - 1 + gap;
+        for (long k = recorded; k <= last; k++) everyTick.Record(k, 99, fresh: false, advance);
+        caughtUp.HoldThrough(last, advance);
+
+        Assert.Equal((everyTick.Count, everyTick.FreshCount, everyTick.LastTick, everyTick.LastPhase),
+            (caughtUp.Count, caughtUp.FreshCount, caughtUp.LastTick, caughtUp.LastPhase));
+        for (int p = 1; p <= powers; p++)
+        {
+            Assert.True(everyTick.Re(p).SequenceEqual(caughtUp.Re(p)), $"cos, power {p}");
+            Assert.True(everyTick.Im(p).SequenceEqual(caughtUp.Im(p)), $"sin, power {p}");
+        }
+        // And both go on alike with a fresh sample.
+        everyTick.Record(last + 1, 1.5, fresh: true, advance);
+        caughtUp.Record(last + 1, 1.5, fresh: true, advance);
+        Assert.Equal((everyTick.Count, everyTick.FreshCount), (caughtUp.Count, caughtUp.FreshCount));
+        Assert.True(everyTick.Re(1).SequenceEqual(caughtUp.Re(1)));
+    }
+
+    [Fact]
+    public void Holding_through_does_nothing_on_an_empty_history_or_a_past_tick()
+    {
+        var h = new PhaseHistory(4, 1);
+        h.HoldThrough(10, 0.5);
+        Assert.Equal(0, h.Count);
+        h.Record(10, 1.0, true, 0.5);
+        h.HoldThrough(9, 0.5);
+        h.HoldThrough(10, 0.5);
+        Assert.Equal((1, 1, 10L, 1.0), (h.Count, h.FreshCount, h.LastTick, h.LastPhase));
+    }
+
     [Fact]
     public void Held_and_skipped_ticks_advance_the_last_phase_by_the_given_step()
     {
