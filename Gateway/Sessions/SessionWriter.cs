@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 
 namespace Resonance.Gateway.Sessions;
 
@@ -17,8 +16,10 @@ namespace Resonance.Gateway.Sessions;
 /// </summary>
 public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliableCapacity)
 {
-    private readonly ConcurrentQueue<OutboundMessage> _reliable = new();
-    private readonly ConcurrentQueue<OutboundMessage> _relayed = new();
+    // The two ordered kinds, guarded by _queues; their counts are also kept outside it (read without the lock).
+    private readonly Lock _queues = new();
+    private MessageRing _reliable;
+    private MessageRing _relayed;
     private LatestMessage? _updates;
     // 1 while an update is waiting (the newest of _updates, read when it is written).
     private int _updateWaiting;
@@ -59,12 +60,12 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
     public bool EnqueueReliable(OutboundMessage message)
     {
         if (_closed) return true;
-        if (Interlocked.Increment(ref _reliableCount) > reliableCapacity)
+        lock (_queues)
         {
-            Interlocked.Decrement(ref _reliableCount);
-            return false;
+            if (_reliable.Count >= reliableCapacity) return false;
+            _reliable.Enqueue(message);
+            Volatile.Write(ref _reliableCount, _reliable.Count);
         }
-        _reliable.Enqueue(message);
         Pump();
         return true;
     }
@@ -89,13 +90,13 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
     {
         if (_closed) return true;
         bool dropped = false;
-        _relayed.Enqueue(message);
-        if (Interlocked.Increment(ref _relayedCount) > relayCapacity && _relayed.TryDequeue(out _))
+        lock (_queues)
         {
-            Interlocked.Decrement(ref _relayedCount);
-            Interlocked.Increment(ref _dropped);
-            dropped = true;
+            _relayed.Enqueue(message);
+            if (_relayed.Count > relayCapacity) dropped = _relayed.TryDequeue(out _);
+            Volatile.Write(ref _relayedCount, _relayed.Count);
         }
+        if (dropped) Interlocked.Increment(ref _dropped);
         Pump();
         return !dropped;
     }
@@ -216,24 +217,15 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
 
     private bool TryTake(out OutboundMessage message)
     {
-        // The counts are read first: they sit beside the flags, and most writes (broadcasts) find both queues empty
-        // without touching them. A count goes up before its enqueue, so a zero count means an empty queue.
-        if (Volatile.Read(ref _reliableCount) > 0 && _reliable.TryDequeue(out message!))
-        {
-            Interlocked.Decrement(ref _reliableCount);
-            return true;
-        }
+        // The counts are read first: most writes (broadcasts) find both queues empty without taking the lock.
+        if (Volatile.Read(ref _reliableCount) > 0 && TryDequeue(ref _reliable, ref _reliableCount, out message)) return true;
         if (Volatile.Read(ref _updateWaiting) != 0 && Interlocked.Exchange(ref _updateWaiting, 0) != 0 &&
             Volatile.Read(ref _updates)?.Current is { } update)
         {
             message = update;
             return true;
         }
-        if (Volatile.Read(ref _relayedCount) > 0 && _relayed.TryDequeue(out message!))
-        {
-            Interlocked.Decrement(ref _relayedCount);
-            return true;
-        }
+        if (Volatile.Read(ref _relayedCount) > 0 && TryDequeue(ref _relayed, ref _relayedCount, out message)) return true;
         if (Interlocked.Exchange(ref _frame, null) is { } frame)
         {
             message = frame;
@@ -241,5 +233,15 @@ public sealed class SessionWriter(IFrameSink sink, int relayCapacity, int reliab
         }
         message = null!;
         return false;
+    }
+
+    private bool TryDequeue(ref MessageRing ring, ref int count, out OutboundMessage message)
+    {
+        lock (_queues)
+        {
+            bool taken = ring.TryDequeue(out message);
+            Volatile.Write(ref count, ring.Count);
+            return taken;
+        }
     }
 }

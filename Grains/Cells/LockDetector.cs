@@ -22,7 +22,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
 
     private readonly HashSet<Guid> _scanned = [];
     private int _cursor;
-    private readonly Dictionary<Guid, PhaseHistory> _histories = [];
+    private readonly Dictionary<Guid, PhaseTrack> _tracks = [];
     // Histories of participants that left, reused for the next newcomer (where nodes move, they come and go every tick).
     private readonly Stack<PhaseHistory> _spareHistories = new();
     private const int MaxSpareHistories = 64;
@@ -44,8 +44,19 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
     /// <summary>Pairs whose PLV was computed at the last tick.</summary>
     public int Evaluated { get; private set; }
 
-    /// <summary>Participants with a phase history in this cell.</summary>
-    public int Tracked => _histories.Count;
+    /// <summary>Participants whose phase this cell tracks.</summary>
+    public int Tracked => _tracks.Count;
+
+    /// <summary>Of those, the ones with a full history (they could be candidates at some point).</summary>
+    public int WithHistory
+    {
+        get
+        {
+            int n = 0;
+            foreach (var t in _tracks.Values) if (t.History is not null) n++;
+            return n;
+        }
+    }
 
     public void Tick(long tick, Dictionary<Guid, Contribution> contributions, List<(EntangledPair Pair, bool Formed)> changes)
     {
@@ -115,17 +126,32 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
         {
             if (c.State.Kind != NodeKind.Participant) continue;
             participants++;
-            if (!_histories.TryGetValue(id, out var history)) _histories[id] = history = NewHistory();
+            if (!_tracks.TryGetValue(id, out var track)) _tracks[id] = track = new PhaseTrack();
             // A sample is fresh when the node sent something since the last one (touches keep the version).
-            bool fresh = history.SourceVersion != c.State.Version;
-            history.SourceVersion = c.State.Version;
+            bool fresh = track.SourceVersion != c.State.Version;
+            track.SourceVersion = c.State.Version;
             bool involved = c.State.Locked is { Length: > 0 } || _inFormedPair.Contains(id);
+            double advance = c.State.Frequency * _advancePerHz;
+            var history = track.History;
+            if (history is null)
+            {
+                // Not a candidate so far: only its fresh samples are kept, until it can be one (PhaseTrack).
+                if (!involved)
+                {
+                    if (!fresh) continue;
+                    if (track.FreshWithin(tick, locking.Window) + 1 < locking.MinFreshSamples)
+                    {
+                        track.Keep(_previousTick, tick, c.State.Phase, advance, locking.Window);
+                        continue;
+                    }
+                }
+                history = track.Materialize(NewHistory());
+            }
             // Fewer fresh samples than a reading needs and nothing new: not a candidate this tick, and its held samples
             // are needed only once it can be one. They are written then (HoldThrough), as if written every tick, so a
-            // dense space of slow streams (the app's 0.5 Hz) costs no history writes while nothing arrives.
-            if (!fresh && !involved && history.FreshCount < locking.MinFreshSamples) continue;
-            double advance = c.State.Frequency * _advancePerHz;
-            history.HoldThrough(_previousTick, advance);
+            // participant whose stream slowed down costs no history writes while nothing arrives.
+            else if (!fresh && !involved && history.FreshCount < locking.MinFreshSamples) continue;
+            history.HoldThrough(_previousTick);
             history.Record(tick, c.State.Phase, fresh, advance);
             if (history.FreshCount < locking.MinFreshSamples && !involved) continue;
             var tracked = new TrackedPhase(id, c.State.X, c.State.Y, history);
@@ -136,12 +162,12 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             _memberLocked.Add(c.State.Locked);
         }
         _previousTick = tick;
-        if (_histories.Count == participants) return;
+        if (_tracks.Count == participants) return;
         _expired.Clear();
-        foreach (var id in _histories.Keys)
+        foreach (var id in _tracks.Keys)
             if (!contributions.TryGetValue(id, out var c) || c.State.Kind != NodeKind.Participant) _expired.Add((id, id));
         foreach (var (id, _) in _expired)
-            if (_histories.Remove(id, out var gone) && _spareHistories.Count < MaxSpareHistories) _spareHistories.Push(gone);
+            if (_tracks.Remove(id, out var gone) && gone.History is { } h && _spareHistories.Count < MaxSpareHistories) _spareHistories.Push(h);
     }
 
     /// <summary>
@@ -214,7 +240,6 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
     {
         if (!_spareHistories.TryPop(out var history)) return locking.NewHistory();
         history.Clear();
-        history.SourceVersion = long.MinValue;
         return history;
     }
 

@@ -38,9 +38,6 @@ public sealed class PhaseHistory
 
     public double LastPhase { get; private set; }
 
-    /// <summary>The caller's marker of the input last recorded (the cell keeps the node's version here to tell fresh samples).</summary>
-    public long SourceVersion { get; set; } = long.MinValue;
-
     /// <summary>
     /// Records the sample of <paramref name="tick"/>: <paramref name="phase"/> when it is <paramref name="fresh"/> (a new
     /// phase arrived), otherwise the last sample advanced by <paramref name="advance"/> radians per tick (the participant's
@@ -52,6 +49,7 @@ public sealed class PhaseHistory
     /// </summary>
     public void Record(long tick, double phase, bool fresh, double advance = 0)
     {
+        LastAdvance = advance;
         if (Count > 0)
         {
             if (tick < LastTick) return;
@@ -79,14 +77,19 @@ public sealed class PhaseHistory
         Push(tick, phase, fresh);
     }
 
+    /// <summary>The advance given with the last <see cref="Record"/> (the participant's step while nothing new arrives).</summary>
+    public double LastAdvance { get; private set; }
+
     /// <summary>
     /// Brings the history up to <paramref name="tick"/> with held samples, exactly as <see cref="Record"/> with no new
-    /// phase at every tick since the last sample would (not starting over after a long gap: the ticks happened, the
-    /// history was only not written). Lets a caller leave the history of a participant that cannot take part in a
-    /// reading unwritten for a while and catch it up when it can. No-op on an empty history or a tick not after the last.
+    /// phase and the last call's advance at every tick since the last sample would (not starting over after a long gap:
+    /// the ticks happened, the history was only not written). Lets a caller leave the history of a participant that
+    /// cannot take part in a reading unwritten while nothing new arrives (so its step stays the one last given), and
+    /// catch it up when it can. No-op on an empty history or a tick not after the last.
     /// </summary>
-    public void HoldThrough(long tick, double advance)
+    public void HoldThrough(long tick)
     {
+        double advance = LastAdvance;
         if (Count == 0 || tick <= LastTick) return;
         long gap = tick - LastTick;
         if (gap > Window)

@@ -105,6 +105,36 @@ public sealed class LockDetectorTests
         }
     }
 
+    /// <summary>
+    /// The existing app's streams (one sample every 2 s) can never give a reading the 4 fresh samples it needs: the cell
+    /// keeps their few samples, not a full history each. Once they stream faster, each gets its full history.
+    /// </summary>
+    [Fact]
+    public void Slow_streams_get_no_full_history_until_they_could_be_candidates()
+    {
+        var detector = new LockDetector(Locking, radius: 8, tickHz: 10);
+        var contributions = new Dictionary<Guid, Contribution>();
+        var ids = Enumerable.Range(0, 50).Select(k => new Guid(k + 1, 0, 0, new byte[8])).ToArray();
+        var versions = new long[ids.Length];
+        void Step(long tick, int every)
+        {
+            for (int k = 0; k < ids.Length; k++)
+            {
+                if ((tick + k) % every != 0 && contributions.ContainsKey(ids[k])) continue;
+                contributions[ids[k]] = new(new NodeChange(ids[k], ++versions[k], NodeChangeOp.Upsert, NodeKind.Participant, 5 + k % 5, 5 + k / 10,
+                    0.5, Grains.Field.Phase.Normalize(0.7 * tick + k), 0.5, null, 1 + k * 0.01), true, DateTime.UtcNow);
+            }
+            detector.Tick(tick, contributions, []);
+        }
+
+        long t = 0;
+        for (; t < 200; t++) Step(t, every: 20);
+        Assert.Equal((50, 0), (detector.Tracked, detector.WithHistory));
+        for (; t < 210; t++) Step(t, every: 1);
+        Assert.Equal((50, 50), (detector.Tracked, detector.WithHistory));
+        Assert.True(detector.Evaluated > 0);
+    }
+
     [Fact]
     public void A_held_lock_is_reported_formed_then_broken()
     {

@@ -33,15 +33,18 @@ public sealed class PhaseHistoryTests
         var everyTick = new PhaseHistory(window, powers);
         var caughtUp = new PhaseHistory(window, powers);
         var random = new Random(recorded * 100 + gap);
+        double step = advance;
         for (long k = 0; k < recorded; k++)
         {
             double phi = random.NextDouble() * 6;
-            everyTick.Record(k, phi, fresh: k % 3 != 1, advance);
-            caughtUp.Record(k, phi, fresh: k % 3 != 1, advance);
+            step = advance + 0.05 * k; // the participant's frequency changes with its samples
+            everyTick.Record(k, phi, fresh: k % 3 != 1, step);
+            caughtUp.Record(k, phi, fresh: k % 3 != 1, step);
         }
         long last = recorded - 1 + gap;
-        for (long k = recorded; k <= last; k++) everyTick.Record(k, 99, fresh: false, advance);
-        caughtUp.HoldThrough(last, advance);
+        // Each skipped tick's own call would have passed the step of the state it holds: the last one given.
+        for (long k = recorded; k <= last; k++) everyTick.Record(k, 99, fresh: false, step);
+        caughtUp.HoldThrough(last);
 
         Assert.Equal((everyTick.Count, everyTick.FreshCount, everyTick.LastTick, everyTick.LastPhase),
             (caughtUp.Count, caughtUp.FreshCount, caughtUp.LastTick, caughtUp.LastPhase));
@@ -61,11 +64,11 @@ public sealed class PhaseHistoryTests
     public void Holding_through_does_nothing_on_an_empty_history_or_a_past_tick()
     {
         var h = new PhaseHistory(4, 1);
-        h.HoldThrough(10, 0.5);
+        h.HoldThrough(10);
         Assert.Equal(0, h.Count);
         h.Record(10, 1.0, true, 0.5);
-        h.HoldThrough(9, 0.5);
-        h.HoldThrough(10, 0.5);
+        h.HoldThrough(9);
+        h.HoldThrough(10);
         Assert.Equal((1, 1, 10L, 1.0), (h.Count, h.FreshCount, h.LastTick, h.LastPhase));
     }
 
