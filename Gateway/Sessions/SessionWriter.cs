@@ -1,4 +1,3 @@
-
 namespace Resonance.Gateway.Sessions;
 
 /// <summary>
