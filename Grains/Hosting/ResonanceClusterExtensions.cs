@@ -18,6 +18,7 @@ public static class ResonanceClusterExtensions
     public static ISiloBuilder UseResonanceCluster(this ISiloBuilder builder, IConfiguration configuration)
     {
         var silo = configuration.GetSection(ResonanceSiloOptions.Section).Get<ResonanceSiloOptions>() ?? new();
+        silo.Validate();
         var cluster = configuration.GetSection(ResonanceClusterOptions.Section).Get<ResonanceClusterOptions>() ?? new();
         var storage = configuration.GetSection(ResonanceStorageOptions.Section).Get<ResonanceStorageOptions>() ?? new();
 
