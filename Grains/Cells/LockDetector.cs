@@ -38,6 +38,8 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
     private readonly HashSet<Guid> _inFormedPair = [];
     // The tick of the last Sample: a history left unwritten is held through it before this tick's sample is recorded.
     private long _previousTick = long.MinValue;
+    // The last tick that came a whole window or more after the one before it (where PhaseHistory.Record starts over).
+    private long _restartTick = long.MinValue;
 
     public PhaseLocking Locking => locking;
 
@@ -141,7 +143,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
                     if (!fresh) continue;
                     if (track.FreshWithin(tick, locking.Window) + 1 < locking.MinFreshSamples)
                     {
-                        track.Keep(_previousTick, tick, c.State.Phase, advance, locking.Window);
+                        track.Keep(_previousTick, _restartTick, tick, c.State.Phase, advance, locking.Window);
                         continue;
                     }
                 }
@@ -151,7 +153,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             // are needed only once it can be one. They are written then (HoldThrough), as if written every tick, so a
             // participant whose stream slowed down costs no history writes while nothing arrives.
             else if (!fresh && !involved && history.FreshCount < locking.MinFreshSamples) continue;
-            history.HoldThrough(_previousTick);
+            history.HoldThrough(_previousTick, _restartTick);
             history.Record(tick, c.State.Phase, fresh, advance);
             if (history.FreshCount < locking.MinFreshSamples && !involved) continue;
             var tracked = new TrackedPhase(id, c.State.X, c.State.Y, history);
@@ -161,6 +163,9 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
             _members.Add(tracked);
             _memberLocked.Add(c.State.Locked);
         }
+        // A jump of a whole window (a stalled timer or silo) starts every history written now over; those caught up
+        // later start over here too.
+        if (_previousTick != long.MinValue && tick - _previousTick - 1 >= locking.Window) _restartTick = tick;
         _previousTick = tick;
         if (_tracks.Count == participants) return;
         _expired.Clear();

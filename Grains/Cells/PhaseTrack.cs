@@ -34,10 +34,10 @@ internal sealed class PhaseTrack
 
     /// <summary>
     /// Keeps the fresh sample of <paramref name="tick"/>, which a full history would have written after holding through
-    /// <paramref name="heldThrough"/>. Writes that no later window can reach are dropped: those before the newest one at or
+    /// <paramref name="heldThrough"/> (starting over at <paramref name="restartTick"/>, see <see cref="PhaseHistory.HoldThrough"/>). Writes that no later window can reach are dropped: those before the newest one at or
     /// before the first tick of the current window (the held samples after it start from it alone).
     /// </summary>
-    public void Keep(long heldThrough, long tick, double phase, double advance, int window)
+    public void Keep(long heldThrough, long restartTick, long tick, double phase, double advance, int window)
     {
         int anchor = 0;
         for (int k = _count - 1; k >= 0; k--)
@@ -54,7 +54,7 @@ internal sealed class PhaseTrack
             _count -= anchor;
         }
         if (_count == _writes.Length) Array.Resize(ref _writes, Math.Max(2, _count * 2));
-        _writes[_count++] = new Write(heldThrough, tick, phase, advance);
+        _writes[_count++] = new Write(heldThrough, restartTick, tick, phase, advance);
     }
 
     /// <summary>Builds the full history from the kept writes, in <paramref name="empty"/> (a new or cleared history).</summary>
@@ -63,7 +63,7 @@ internal sealed class PhaseTrack
         for (int k = 0; k < _count; k++)
         {
             var w = _writes[k];
-            empty.HoldThrough(w.HeldThrough);
+            empty.HoldThrough(w.HeldThrough, w.RestartTick);
             empty.Record(w.Tick, w.Phase, fresh: true, w.Advance);
         }
         _writes = [];
@@ -72,5 +72,5 @@ internal sealed class PhaseTrack
         return empty;
     }
 
-    private readonly record struct Write(long HeldThrough, long Tick, double Phase, double Advance);
+    private readonly record struct Write(long HeldThrough, long RestartTick, long Tick, double Phase, double Advance);
 }

@@ -50,6 +50,7 @@ public sealed class PhaseHistory
     public void Record(long tick, double phase, bool fresh, double advance = 0)
     {
         LastAdvance = advance;
+        _lastGiven = phase;
         if (Count > 0)
         {
             if (tick < LastTick) return;
@@ -80,22 +81,40 @@ public sealed class PhaseHistory
     /// <summary>The advance given with the last <see cref="Record"/> (the participant's step while nothing new arrives).</summary>
     public double LastAdvance { get; private set; }
 
+    // The phase given with the last Record, as given (a restart writes it unadvanced, as Record does after a long gap).
+    private double _lastGiven;
+
+    /// <summary>Held ticks beyond the window are moved over in one step past this many (see <see cref="HoldThrough"/>).</summary>
+    internal const int ExactSkipLimit = 256;
+
     /// <summary>
-    /// Brings the history up to <paramref name="tick"/> with held samples, exactly as <see cref="Record"/> with no new
-    /// phase and the last call's advance at every tick since the last sample would (not starting over after a long gap:
-    /// the ticks happened, the history was only not written). Lets a caller leave the history of a participant that
-    /// cannot take part in a reading unwritten while nothing new arrives (so its step stays the one last given), and
-    /// catch it up when it can. No-op on an empty history or a tick not after the last.
+    /// Brings the history up to <paramref name="tick"/> as <see cref="Record"/> with no new phase and the last call's
+    /// phase and advance would have, called at every tick since the last sample: held samples, and a start over at
+    /// <paramref name="restartTick"/> when the caller's ticks jumped by a whole window there (where <see cref="Record"/>
+    /// starts over). Lets a caller leave the history of a participant that cannot take part in a reading unwritten while
+    /// nothing new arrives (its phase and step stay the ones last given), and catch it up when it can. The result is bit
+    /// for bit that of the writes it stands for, except that over more than <see cref="ExactSkipLimit"/> ticks beyond the
+    /// window the phase is moved in one multiplication instead of one addition a tick (equal to rounding, ~1e-12 rad):
+    /// a participant back after an hour costs no 36,000 steps. No-op on an empty history or a tick not after the last.
     /// </summary>
-    public void HoldThrough(long tick)
+    public void HoldThrough(long tick, long restartTick = long.MinValue)
     {
-        double advance = LastAdvance;
         if (Count == 0 || tick <= LastTick) return;
+        double advance = LastAdvance;
+        if (restartTick > LastTick && restartTick <= tick)
+        {
+            double given = _lastGiven;
+            Clear();
+            Record(restartTick, given, fresh: false, advance);
+            if (tick <= LastTick) return;
+        }
         long gap = tick - LastTick;
         if (gap > Window)
         {
             // Every slot will hold one of the last W held samples: the ticks before them only move the phase on.
-            for (long k = gap - Window; k > 0; k--) LastPhase = Held(advance);
+            long skipped = gap - Window;
+            if (skipped > ExactSkipLimit && advance != 0) LastPhase = Field.Phase.Normalize(LastPhase + skipped * advance);
+            else for (long k = skipped; k > 0; k--) LastPhase = Held(advance);
             Count = 0;
             FreshCount = 0;
             Array.Clear(_fresh);

@@ -61,6 +61,45 @@ public sealed class PhaseHistoryTests
     }
 
     [Fact]
+    public void Holding_through_a_restart_starts_over_there_as_recording_every_tick_does()
+    {
+        const int window = 6;
+        var everyTick = new PhaseHistory(window, 2);
+        var caughtUp = new PhaseHistory(window, 2);
+        everyTick.Record(0, 1.0, true, 0.3);
+        caughtUp.Record(0, 1.0, true, 0.3);
+        // The writer's ticks: 1, 2, then a jump to 12 (a stalled timer), then 13, 14; nothing new arrives.
+        foreach (long k in new long[] { 1, 2, 12, 13, 14 }) everyTick.Record(k, 1.0, false, 0.3);
+        caughtUp.HoldThrough(14, restartTick: 12);
+        Assert.Equal((everyTick.Count, everyTick.FreshCount, everyTick.LastTick, everyTick.LastPhase),
+            (caughtUp.Count, caughtUp.FreshCount, caughtUp.LastTick, caughtUp.LastPhase));
+        Assert.Equal(3, caughtUp.Count); // started over at 12
+        Assert.True(everyTick.Re(2).SequenceEqual(caughtUp.Re(2)));
+        Assert.True(everyTick.Im(1).SequenceEqual(caughtUp.Im(1)));
+    }
+
+    [Fact]
+    public void A_very_long_hold_moves_the_phase_in_one_step_equal_to_rounding()
+    {
+        const int window = 8;
+        var everyTick = new PhaseHistory(window, 3);
+        var caughtUp = new PhaseHistory(window, 3);
+        everyTick.Record(0, 2.0, true, 0.731);
+        caughtUp.Record(0, 2.0, true, 0.731);
+        long last = 10 * PhaseHistory.ExactSkipLimit;
+        for (long k = 1; k <= last; k++) everyTick.Record(k, 2.0, false, 0.731);
+        caughtUp.HoldThrough(last);
+        Assert.Equal((everyTick.Count, everyTick.FreshCount, everyTick.LastTick), (caughtUp.Count, caughtUp.FreshCount, caughtUp.LastTick));
+        Assert.Equal(everyTick.LastPhase, caughtUp.LastPhase, 1e-9);
+        for (int p = 1; p <= 3; p++)
+            for (int k = 0; k < window; k++)
+            {
+                Assert.Equal(everyTick.Re(p)[k], caughtUp.Re(p)[k], 1e-9);
+                Assert.Equal(everyTick.Im(p)[k], caughtUp.Im(p)[k], 1e-9);
+            }
+    }
+
+    [Fact]
     public void Holding_through_does_nothing_on_an_empty_history_or_a_past_tick()
     {
         var h = new PhaseHistory(4, 1);
