@@ -115,9 +115,7 @@ public sealed class PhaseHistory
             long skipped = gap - Window;
             if (skipped > ExactSkipLimit && advance != 0) LastPhase = Field.Phase.Normalize(LastPhase + skipped * advance);
             else for (long k = skipped; k > 0; k--) LastPhase = Held(advance);
-            Count = 0;
-            FreshCount = 0;
-            Array.Clear(_fresh);
+            Clear();
             for (long k = tick - Window + 1; k <= tick; k++) Push(k, Held(advance), false);
             return;
         }
