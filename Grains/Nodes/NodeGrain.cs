@@ -33,7 +33,42 @@ public sealed class NodeGrain(
     /// <summary>The phase-locked partners' ids as sent with every change (rebuilt only when the set changes).</summary>
     private Guid[] _lockedIds = [];
 
-    private NodeSnapshot? Current => state.State.Snapshot;
+    /// <summary>
+    /// The node as stored, with a streaming participant's newest pose applied: a snapshot is built from the pose only
+    /// when the node is read, not on every update (see <see cref="ParticipantPose"/>).
+    /// </summary>
+    private NodeSnapshot? Current
+    {
+        get
+        {
+            if (_poseAhead)
+            {
+                _poseAhead = false;
+                state.State.Snapshot = _pose.ApplyTo(state.State.Snapshot!);
+            }
+            return state.State.Snapshot;
+        }
+    }
+
+    /// <summary>A live participant's newest pose; ahead of the stored snapshot while <see cref="_poseAhead"/>.</summary>
+    private ParticipantPose _pose;
+    private Guid _id;
+    private bool _poseAhead;
+
+    /// <summary>The pose the node last had (from the snapshot when none is ahead of it), null before its first state.</summary>
+    private ParticipantPose? LastPose => _poseAhead ? _pose : state.State.Snapshot is { } node ? ParticipantPose.Of(node) : null;
+
+    private void SetSnapshot(NodeSnapshot? node)
+    {
+        _poseAhead = false;
+        state.State.Snapshot = node;
+    }
+
+    private void SetPose(in ParticipantPose pose)
+    {
+        _pose = pose;
+        _poseAhead = true;
+    }
 
     /// <summary>The space grain of the last space asked for (a node lives in one space at a time).</summary>
     private (string Id, ISpaceGrain Grain)? _space;
@@ -51,6 +86,7 @@ public sealed class NodeGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        _id = this.GetPrimaryKey();
         GrainMetrics.Activated("node");
         if (Current is { Kind: NodeKind.Memory, Owner: { } owner } node)
         {
@@ -80,7 +116,7 @@ public sealed class NodeGrain(
     {
         _content = node.Content;
         var key = await keys.GetOrCreateAsync(owner);
-        state.State.Snapshot = node with { Content = null };
+        SetSnapshot(node with { Content = null });
         state.State.SealedContent = key?.Seal(node.Id, _content!);
         if (key is null) _content = null;
         await state.WriteStateAsync();
@@ -97,21 +133,20 @@ public sealed class NodeGrain(
         CheckSpaceId(space);
         var geometry = await spaces.GetAsync(space);
         NodeValidation.Participant(update, geometry);
-        var previous = Current;
-        if (previous is { Kind: NodeKind.Memory, Live: true })
+        // Kind, space and liveness are the stored snapshot's (a pose never changes them): no snapshot is built here.
+        var stored = state.State.Snapshot;
+        if (stored is { Kind: NodeKind.Memory, Live: true })
             throw new InvalidOperationException($"Node {this.GetPrimaryKey()} is a memory node, not a participant.");
-        if (previous is { Live: true } && previous.Space != space)
-            await LeaveCells(previous);
+        if (stored is { Live: true } && stored.Space != space)
+            await LeaveCells(Current!);
 
-        var samePlace = previous is { Live: true } && previous.Space == space;
+        var samePlace = state.State.Snapshot is { Live: true } live && live.Space == space;
+        var previous = LastPose;
         (double x, double y) = update.X is { } ux && update.Y is { } uy ? (ux, uy)
-            : samePlace ? (previous!.X, previous.Y)
+            : samePlace ? (previous!.Value.X, previous.Value.Y)
             : NodePlacement.FromId(this.GetPrimaryKey(), geometry.Config.Width, geometry.Config.Height);
-        var next = new NodeSnapshot
+        var next = new ParticipantPose
         {
-            Id = this.GetPrimaryKey(),
-            Kind = NodeKind.Participant,
-            Space = space,
             X = x,
             Y = y,
             Strength = update.Amplitude,
@@ -119,14 +154,15 @@ public sealed class NodeGrain(
             Frequency = update.Frequency,
             Phase = Phase.Normalize(update.Phase ?? previous?.Phase ?? 0),
             QuantumFactor = update.QuantumFactor ?? previous?.QuantumFactor,
-            ConsciousnessIntent = update.ConsciousnessIntent ?? previous?.ConsciousnessIntent,
-            Version = NextVersion(previous),
+            Intent = ParticipantPose.IntentAfter(previous?.Intent, update.ConsciousnessIntent),
+            Version = NextVersion(previous?.Version),
             UpdatedUtc = DateTime.UtcNow,
-            Live = true,
         };
-        state.State.Snapshot = next;
+        if (samePlace) SetPose(next);
+        else SetSnapshot(next.ApplyTo(new NodeSnapshot { Id = this.GetPrimaryKey(), Kind = NodeKind.Participant, Space = space, Live = true }));
         if (update.Session is { } session) _session = session;
-        if (await IsCollectiveAsync(update.Subject)) Route(geometry, samePlace ? previous : null, next);
+        if (await IsCollectiveAsync(update.Subject))
+            RouteTo(geometry, space, samePlace ? (previous!.Value.X, previous.Value.Y) : null, ToChange(next, NodeChangeOp.Upsert), live: true, router, null);
         WatchStaleness();
     }
 
@@ -138,12 +174,12 @@ public sealed class NodeGrain(
         var geometry = await spaces.GetAsync(node.Space);
         if (collective)
         {
-            Route(geometry, null, node with { Version = NextVersion(node) });
+            Route(geometry, null, node with { Version = NextVersion(node.Version) });
             return;
         }
         // Out of the cells (field sum, resonance, coherence, pair detection) but still a live participant of its session.
-        var gone = node with { Version = NextVersion(node) };
-        state.State.Snapshot = gone;
+        var gone = node with { Version = NextVersion(node.Version) };
+        SetSnapshot(gone);
         int n = geometry.AffectedCells(node.X, node.Y, _before);
         for (int k = 0; k < n; k++)
             router.Enqueue(geometry.CellKey(node.Space, _before[k].Cx, _before[k].Cy), ToChange(gone, NodeChangeOp.Remove));
@@ -187,7 +223,7 @@ public sealed class NodeGrain(
         var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(1).Ticks, options.Value.ParticipantStaleAfter.Ticks / 2));
         _staleWatch = this.RegisterGrainTimer(async () =>
         {
-            if (Current is { Live: true, Kind: NodeKind.Participant } node && IsStale(node)) await Remove();
+            if (state.State.Snapshot is { Live: true, Kind: NodeKind.Participant } && IsStale(LastPose!.Value.UpdatedUtc)) await Remove();
         }, new GrainTimerCreationOptions { DueTime = period, Period = period, KeepAlive = true });
     }
 
@@ -202,14 +238,16 @@ public sealed class NodeGrain(
 
     public async Task Touch()
     {
-        if (Current is not { Live: true, Kind: NodeKind.Participant } node) return;
+        if (state.State.Snapshot is not { Live: true, Kind: NodeKind.Participant } node) return;
         var geometry = await spaces.GetAsync(node.Space);
-        var touched = node with { UpdatedUtc = DateTime.UtcNow };
-        state.State.Snapshot = touched;
+        var touched = LastPose!.Value;
+        touched.UpdatedUtc = DateTime.UtcNow;
+        SetPose(touched);
         if (Solo) return;
-        int n = geometry.AffectedCells(node.X, node.Y, _after);
+        int n = geometry.AffectedCells(touched.X, touched.Y, _after);
+        var change = ToChange(touched, NodeChangeOp.Touch);
         for (int k = 0; k < n; k++)
-            router.Enqueue(geometry.CellKey(node.Space, _after[k].Cx, _after[k].Cy), ToChange(touched, NodeChangeOp.Touch));
+            router.Enqueue(geometry.CellKey(node.Space, _after[k].Cx, _after[k].Cy), change);
     }
 
     public async Task<NodeSnapshot> Crystallize(string space, MemoryUpdate update)
@@ -239,7 +277,7 @@ public sealed class NodeGrain(
             Owner = update.Owner,
             Archetype = update.Archetype,
             Public = update.Public,
-            Version = NextVersion(previous),
+            Version = NextVersion(previous?.Version),
             UpdatedUtc = DateTime.UtcNow,
             Live = true,
         };
@@ -257,7 +295,7 @@ public sealed class NodeGrain(
                 ?? throw new InvalidOperationException($"User {update.Owner} is erased; no memory is stored for it.");
             sealedContent = key.Seal(next.Id, content);
         }
-        state.State.Snapshot = next;
+        SetSnapshot(next);
         var leftSealed = state.State.SealedContent;
         var leftContent = _content;
         state.State.SealedContent = sealedContent;
@@ -269,7 +307,7 @@ public sealed class NodeGrain(
         catch
         {
             // Not stored, so not changed: the node does not look crystallised to the next caller.
-            state.State.Snapshot = left;
+            SetSnapshot(left);
             state.State.SealedContent = leftSealed;
             _content = leftContent;
             throw;
@@ -325,7 +363,11 @@ public sealed class NodeGrain(
         _content = null;
         // Deletes the stored row (DeleteStateOnClear); a participant has none.
         if (state.RecordExists) await state.ClearStateAsync();
-        else state.State = new NodeState();
+        else
+        {
+            state.State = new NodeState();
+            _poseAhead = false;
+        }
         DeactivateOnIdle();
     }
 
@@ -414,7 +456,7 @@ public sealed class NodeGrain(
         {
             // A node that left (or went stale) takes no new partners; nor does one that holds this lock already.
             if (state.State.Locked.ContainsKey(partnerId)) return true;
-            if (Current is not { Live: true, Kind: NodeKind.Participant } node || IsStale(node) || Solo) return false;
+            if (Current is not { Live: true, Kind: NodeKind.Participant } node || IsStale(node.UpdatedUtc) || Solo) return false;
             if (state.State.Locked.Count >= options.Value.Entanglement.MaxPartnersPerNode) return false;
             if (!await partner.AcceptLock(me, node.Space, pair.Ratio, pair.Strength)) return false;
             state.State.Locked[partnerId] = new LockedPartner(partner, pair.Ratio, pair.Strength);
@@ -435,7 +477,7 @@ public sealed class NodeGrain(
 
     public Task<bool> AcceptLock(Guid from, string space, string ratio, double strength)
     {
-        if (Current is not { Live: true, Kind: NodeKind.Participant } node || node.Space != space || IsStale(node) || Solo)
+        if (Current is not { Live: true, Kind: NodeKind.Participant } node || node.Space != space || IsStale(node.UpdatedUtc) || Solo)
             return Task.FromResult(false);
         if (!state.State.Locked.ContainsKey(from) && state.State.Locked.Count >= options.Value.Entanglement.MaxPartnersPerNode)
             return Task.FromResult(false);
@@ -450,7 +492,7 @@ public sealed class NodeGrain(
         return Task.CompletedTask;
     }
 
-    private bool IsStale(NodeSnapshot node) => DateTime.UtcNow - node.UpdatedUtc > options.Value.ParticipantStaleAfter;
+    private bool IsStale(DateTime updatedUtc) => DateTime.UtcNow - updatedUtc > options.Value.ParticipantStaleAfter;
 
     /// <summary>Leaving breaks every pair; both sides are told through the space.</summary>
     private async Task BreakAll(string spaceId)
@@ -478,15 +520,15 @@ public sealed class NodeGrain(
     private async Task LeaveCells(NodeSnapshot node)
     {
         var geometry = await spaces.GetAsync(node.Space);
-        var gone = node with { Live = false, Version = NextVersion(node), UpdatedUtc = DateTime.UtcNow };
-        state.State.Snapshot = gone;
+        var gone = node with { Live = false, Version = NextVersion(node.Version), UpdatedUtc = DateTime.UtcNow };
+        SetSnapshot(gone);
         if (node.Kind == NodeKind.Memory) await RouteDurably(geometry, node, gone);
         else Route(geometry, node, gone);
     }
 
     /// <summary>Upserts the new state into every cell it reaches and removes it from cells it no longer reaches.</summary>
     private void Route(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after) =>
-        RouteTo(geometry, before, after, router, null);
+        RouteTo(geometry, after.Space, before is null ? null : (before.X, before.Y), ToChange(after, NodeChangeOp.Upsert), after.Live, router, null);
 
     /// <summary>
     /// A memory node's cells apply (and persist) its change before the node answers: once a client holds the
@@ -495,23 +537,28 @@ public sealed class NodeGrain(
     private Task RouteDurably(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after)
     {
         var calls = new List<Task>(18);
-        RouteTo(geometry, before, after, null, calls);
+        RouteTo(geometry, after.Space, before is null ? null : (before.X, before.Y), ToChange(after, NodeChangeOp.Upsert), after.Live, null, calls);
         return Task.WhenAll(calls);
     }
 
-    /// <summary>Each change goes to the router, or (memory nodes) straight to its cell with the call added to <paramref name="calls"/>.</summary>
-    private void RouteTo(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after, CellChangeRouter? via, List<Task>? calls)
+    /// <summary>
+    /// Sends <paramref name="upsert"/> (the node's new state, at its position) to the cells it reaches when
+    /// <paramref name="live"/>, and its removal to the cells reached from <paramref name="before"/> that it no longer
+    /// reaches. Each change goes to the router, or (memory nodes) straight to its cell with the call added to
+    /// <paramref name="calls"/>.
+    /// </summary>
+    private void RouteTo(SpaceGeometry geometry, string space, (double X, double Y)? before, NodeChange upsert, bool live,
+        CellChangeRouter? via, List<Task>? calls)
     {
-        int nb = before is null ? 0 : geometry.AffectedCells(before.X, before.Y, _before);
-        int na = after.Live ? geometry.AffectedCells(after.X, after.Y, _after) : 0;
-        var upsert = ToChange(after, NodeChangeOp.Upsert);
+        int nb = before is { } b ? geometry.AffectedCells(b.X, b.Y, _before) : 0;
+        int na = live ? geometry.AffectedCells(upsert.X, upsert.Y, _after) : 0;
         for (int k = 0; k < na; k++)
-            Send(geometry.CellKey(after.Space, _after[k].Cx, _after[k].Cy), upsert);
+            Send(geometry.CellKey(space, _after[k].Cx, _after[k].Cy), upsert);
         if (nb == 0) return;
-        var remove = ToChange(after, NodeChangeOp.Remove);
+        var remove = upsert with { Op = NodeChangeOp.Remove };
         for (int k = 0; k < nb; k++)
             if (Array.IndexOf(_after, _before[k], 0, na) < 0)
-                Send(geometry.CellKey(after.Space, _before[k].Cx, _before[k].Cy), remove);
+                Send(geometry.CellKey(space, _before[k].Cx, _before[k].Cy), remove);
 
         void Send(string cell, in NodeChange change)
         {
@@ -524,11 +571,16 @@ public sealed class NodeGrain(
     /// Versions grow across activations too (a participant is not persisted, and cells keep tombstones of removed
     /// nodes): the clock's ticks, or one more than the last version when the clock has not moved on.
     /// </summary>
-    private static long NextVersion(NodeSnapshot? previous) => Math.Max((previous?.Version ?? 0) + 1, DateTime.UtcNow.Ticks);
+    private static long NextVersion(long? previous) => Math.Max((previous ?? 0) + 1, DateTime.UtcNow.Ticks);
 
     private NodeChange ToChange(NodeSnapshot node, NodeChangeOp op) =>
-        new(node.Id, node.Version, op, node.Kind, node.X, node.Y, node.Strength, node.Phase, node.Resonance, _lockedIds.Length == 0 ? null : _lockedIds,
+        new(node.Id, node.Version, op, node.Kind, node.X, node.Y, node.Strength, node.Phase, node.Resonance, LockedIds,
             node.Kind == NodeKind.Participant ? node.Frequency : 0);
+
+    private NodeChange ToChange(in ParticipantPose pose, NodeChangeOp op) =>
+        new(_id, pose.Version, op, NodeKind.Participant, pose.X, pose.Y, pose.Strength, pose.Phase, pose.Resonance, LockedIds, pose.Frequency);
+
+    private Guid[]? LockedIds => _lockedIds.Length == 0 ? null : _lockedIds;
 
     private static void CheckSpaceId(string space)
     {

@@ -31,6 +31,10 @@ public sealed partial class CellChangeRouter(GrainReferences grains, IOptions<Re
     // Cells with changes that wait out their interval, in the order they became due (each waits one interval at most).
     private readonly Queue<CellQueue> _deferred = new();
     private bool _signalled;
+    // Cells holding an emptied change map (see CellQueue.EmptySince), and when the loop last looked for stale ones.
+    private int _heldEmpty;
+    private long _lastSweep;
+    private static readonly long KeepEmptyFor = Stopwatch.Frequency;
     private Task? _loop;
     private long _changesSent;
     private long _callsSent;
@@ -43,6 +47,15 @@ public sealed partial class CellChangeRouter(GrainReferences grains, IOptions<Re
     /// <summary>Cell calls made so far.</summary>
     public long CallsSent => Interlocked.Read(ref _callsSent);
 
+    /// <summary>Cells holding an emptied change map for their next changes (each is released after a quiet second).</summary>
+    public int HeldChangeMaps
+    {
+        get
+        {
+            lock (_gate) return _heldEmpty;
+        }
+    }
+
     private sealed class CellQueue(string key, ICellGrain target)
     {
         public readonly string Key = key;
@@ -54,6 +67,12 @@ public sealed partial class CellChangeRouter(GrainReferences grains, IOptions<Re
         public bool Scheduled;
         /// <summary>Stopwatch timestamp before which the next call does not start.</summary>
         public long NotBefore;
+        /// <summary>
+        /// When <see cref="Changes"/> was left empty by a call (0 while it holds changes or is null). A busy cell keeps
+        /// its emptied map for the next tick's changes instead of growing a new one each time (at 5,000 clients the
+        /// maps were the largest share of what the silo allocated); one empty for <see cref="KeepEmptyFor"/> is released.
+        /// </summary>
+        public long EmptySince;
     }
 
     public void Enqueue(string cellKey, in NodeChange change)
@@ -66,6 +85,11 @@ public sealed partial class CellChangeRouter(GrainReferences grains, IOptions<Re
                 _cells[cellKey] = cell = new CellQueue(cellKey, grains.Cell(cellKey));
             }
             var changes = cell.Changes ??= _spare.Count > 0 ? _spare.Pop() : new Dictionary<Guid, NodeChange>();
+            if (cell.EmptySince != 0)
+            {
+                cell.EmptySince = 0;
+                _heldEmpty--;
+            }
             Merge(changes, change);
             if (!cell.InFlight && !cell.Scheduled) ScheduleLocked(cell, Stopwatch.GetTimestamp());
             _loop ??= Task.Run(FlushLoop);
@@ -99,8 +123,28 @@ public sealed partial class CellChangeRouter(GrainReferences grains, IOptions<Re
     {
         List<string>? idle = null;
         foreach (var (key, cell) in _cells)
-            if (!cell.InFlight && !cell.Scheduled && cell.Changes is null) (idle ??= []).Add(key);
-        if (idle is not null) foreach (var key in idle) _cells.Remove(key);
+            if (!cell.InFlight && !cell.Scheduled && cell.Changes is not { Count: > 0 }) (idle ??= []).Add(key);
+        if (idle is null) return;
+        foreach (var key in idle)
+        {
+            if (_cells.Remove(key, out var cell) && cell.EmptySince != 0) _heldEmpty--;
+        }
+    }
+
+    /// <summary>Releases the change maps of cells that have had nothing to send for <see cref="KeepEmptyFor"/>.</summary>
+    private void ReleaseStaleMapsLocked(long now)
+    {
+        _lastSweep = now;
+        foreach (var cell in _cells.Values)
+        {
+            if (cell.EmptySince == 0 || now - cell.EmptySince < KeepEmptyFor) continue;
+            var changes = cell.Changes!;
+            cell.Changes = null;
+            cell.EmptySince = 0;
+            _heldEmpty--;
+            // A few small ones are kept for reuse; a dense cell's map grew to its members and would keep that memory.
+            if (_spare.Count < MaxSpare && changes.EnsureCapacity(0) <= 64) _spare.Push(changes);
+        }
     }
 
     /// <summary>A touch never hides an upsert or a removal; anything else replaces what was queued.</summary>
@@ -119,8 +163,16 @@ public sealed partial class CellChangeRouter(GrainReferences grains, IOptions<Re
             int wait = Timeout.Infinite;
             lock (_gate)
             {
+                long now = Stopwatch.GetTimestamp();
+                if (_heldEmpty > 0 && now - _lastSweep >= KeepEmptyFor) ReleaseStaleMapsLocked(now);
                 if (_ready.Count == 0 && _deferred.TryPeek(out var first))
-                    wait = (int)Math.Ceiling(Math.Max(0, first.NotBefore - Stopwatch.GetTimestamp()) * 1000.0 / Stopwatch.Frequency);
+                    wait = (int)Math.Ceiling(Math.Max(0, first.NotBefore - now) * 1000.0 / Stopwatch.Frequency);
+                // Held maps are looked at again after a while even when nothing else wakes the loop.
+                if (_heldEmpty > 0 && _ready.Count == 0)
+                {
+                    int sweep = (int)Math.Ceiling(Math.Max(0, _lastSweep + KeepEmptyFor - now) * 1000.0 / Stopwatch.Frequency);
+                    wait = wait == Timeout.Infinite ? sweep : Math.Min(wait, sweep);
+                }
             }
             try
             {
@@ -191,12 +243,12 @@ public sealed partial class CellChangeRouter(GrainReferences grains, IOptions<Re
             {
                 if (!cell.Scheduled) ScheduleLocked(cell, Stopwatch.GetTimestamp());
             }
-            else if (changes is not null)
+            else if (changes is not null && cell.EmptySince == 0)
             {
-                // A quiet cell keeps no change map; a few emptied ones are kept for reuse (small ones: a dense cell's
-                // map grew to its members and would keep that memory).
-                cell.Changes = null;
-                if (_spare.Count < MaxSpare && changes.EnsureCapacity(0) <= 64) _spare.Push(changes);
+                // Kept for the cell's next changes; released by the loop if none come for a while.
+                cell.EmptySince = Math.Max(1, Stopwatch.GetTimestamp());
+                // The loop may be waiting with no deadline: it must come back to release this map.
+                if (_heldEmpty++ == 0) Wake();
             }
         }
     }

@@ -12,7 +12,9 @@ public sealed class SpaceDirectory(IGrainFactory grains)
 
     public Task<SpaceGeometry> GetAsync(string space)
     {
-        var task = _spaces.GetOrAdd(space, Fetch);
+        // Every participant update asks: the known space costs a lookup, not a delegate for GetOrAdd.
+        if (_spaces.TryGetValue(space, out var task) && task.IsCompletedSuccessfully) return task;
+        task = _spaces.GetOrAdd(space, Fetch);
         if (task.IsFaulted || task.IsCanceled)
         {
             // Never cache a failure: the space grain may have been unreachable for a moment.

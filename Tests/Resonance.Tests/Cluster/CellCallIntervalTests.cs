@@ -1,7 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 using Resonance.Grains;
 using Resonance.Grains.Field;
 using Resonance.Grains.Hosting;
+using Resonance.Grains.Routing;
 using Resonance.Grains.Spaces;
 using Resonance.Tests.Field;
 
@@ -72,5 +74,22 @@ public sealed class CellCallIntervalTests(SlowCellCallFixture fixture) : IClassF
         await Eventually.Until(async () => (await cell.GetStatus()).Contributors, n => n == 0, what: "the leave reached the cell");
         var field = await FieldSnapshot.Assemble(Grains, space, geometry);
         Assert.True(field.All(v => Math.Abs(v) <= 1e-9), "the field is empty after the leave");
+    }
+
+    [Fact]
+    public async Task A_cell_that_goes_quiet_gives_back_its_change_map()
+    {
+        var router = ((InProcessSiloHandle)fixture.Cluster.Primary!).SiloHost!.Services.GetRequiredService<CellChangeRouter>();
+        var space = ClusterFieldTests.NewSpace("quiet-map");
+        await Grains.GetGrain<ISpaceGrain>(space).Configure(new SpaceConfig { Width = 30, Height = 30, Background = "none" });
+        var geometry = SpaceGeometry.Create(await Grains.GetGrain<ISpaceGrain>(space).GetConfig());
+        var node = Grains.GetGrain<INodeGrain>(Guid.NewGuid());
+        for (int k = 0; k < 5; k++)
+            await node.UpdateParticipant(space, new ParticipantUpdate { Frequency = 2, Amplitude = 0.5, Phase = 1, X = 14 + k, Y = 15 });
+        await FieldSnapshot.AssertConverges(Grains, space, geometry,
+            ReferenceField.NodeSum(geometry.Grid, geometry.Kernel, [new FieldSource(18, 15, 0.5, 1)]), "the last update reached the cells");
+
+        // Busy cells keep their emptied maps for the next changes; once quiet, the router lets them go by itself.
+        await Eventually.Until(() => Task.FromResult(router.HeldChangeMaps), n => n == 0, what: "every quiet cell's change map released");
     }
 }
