@@ -26,6 +26,10 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
     // Histories of participants that left, reused for the next newcomer (where nodes move, they come and go every tick).
     private readonly Stack<PhaseHistory> _spareHistories = new();
     private const int MaxSpareHistories = 64;
+    // Tracks of participants that left, reused for those that come: a participant crossing cells otherwise leaves a new
+    // young track in this old dictionary at every crossing, which each young collection finds and promotes.
+    private readonly Stack<PhaseTrack> _spareTracks = new();
+    private const int MaxSpareTracks = 64;
     private readonly Dictionary<(Guid, Guid), Decision> _decided = [];
     private readonly HashSet<(Guid, Guid)> _seen = [];
     private readonly List<TrackedPhase> _members = [];
@@ -128,7 +132,7 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
         {
             if (c.State.Kind != NodeKind.Participant) continue;
             participants++;
-            if (!_tracks.TryGetValue(id, out var track)) _tracks[id] = track = new PhaseTrack();
+            if (!_tracks.TryGetValue(id, out var track)) _tracks[id] = track = _spareTracks.TryPop(out var spare) ? spare : new PhaseTrack();
             // A sample is fresh when the node sent something since the last one (touches keep the version).
             bool fresh = track.SourceVersion != c.State.Version;
             track.SourceVersion = c.State.Version;
@@ -172,7 +176,12 @@ internal sealed class LockDetector(PhaseLocking locking, double radius, int maxP
         foreach (var id in _tracks.Keys)
             if (!contributions.TryGetValue(id, out var c) || c.State.Kind != NodeKind.Participant) _expired.Add((id, id));
         foreach (var (id, _) in _expired)
-            if (_tracks.Remove(id, out var gone) && gone.History is { } h && _spareHistories.Count < MaxSpareHistories) _spareHistories.Push(h);
+        {
+            if (!_tracks.Remove(id, out var gone)) continue;
+            if (gone.History is { } h && _spareHistories.Count < MaxSpareHistories) _spareHistories.Push(h);
+            gone.Reset();
+            if (_spareTracks.Count < MaxSpareTracks) _spareTracks.Push(gone);
+        }
     }
 
     /// <summary>

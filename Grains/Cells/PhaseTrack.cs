@@ -57,6 +57,14 @@ internal sealed class PhaseTrack
         _writes[_count++] = new Write(heldThrough, restartTick, tick, phase, advance);
     }
 
+    /// <summary>Forgets the participant (its history, if any, is the caller's to reuse), keeping the array for the next one.</summary>
+    public void Reset()
+    {
+        _count = 0;
+        SourceVersion = long.MinValue;
+        History = null;
+    }
+
     /// <summary>Builds the full history from the kept writes, in <paramref name="empty"/> (a new or cleared history).</summary>
     public PhaseHistory Materialize(PhaseHistory empty)
     {

@@ -135,6 +135,54 @@ public sealed class LockDetectorTests
         Assert.True(detector.Evaluated > 0);
     }
 
+    /// <summary>
+    /// Tracks of participants that left are reused for the ones that come: a newcomer must read exactly as it would in
+    /// a detector that never saw anyone before (no sample, version or history of the one whose track it got).
+    /// </summary>
+    [Fact]
+    public void Newcomers_on_reused_tracks_read_as_on_new_ones()
+    {
+        var reused = new LockDetector(Locking, radius: 8, tickHz: 10);
+        var fresh = new LockDetector(Locking, radius: 8, tickHz: 10);
+        var crowd = new Dictionary<Guid, Contribution>();
+        var leavers = Enumerable.Range(0, 30).Select(k => new Guid(k + 100, 0, 0, new byte[8])).ToArray();
+        long t = 0;
+        // Streaming fast enough to get full histories, then gone.
+        for (; t < 40; t++)
+        {
+            for (int k = 0; k < leavers.Length; k++)
+                crowd[leavers[k]] = new(new NodeChange(leavers[k], t + 1, NodeChangeOp.Upsert, NodeKind.Participant, 5 + k % 6, 5 + k / 6,
+                    0.5, Grains.Field.Phase.Normalize(0.4 * t + k), 0.5, null, 1), true, DateTime.UtcNow);
+            reused.Tick(t, crowd, []);
+        }
+        Assert.Equal((30, 30), (reused.Tracked, reused.WithHistory));
+        crowd.Clear();
+        reused.Tick(t++, crowd, []);
+        Assert.Equal(0, reused.Tracked);
+
+        // Two newcomers, locked then drifting apart, seen by both detectors from the same tick on.
+        var pair = new Dictionary<Guid, Contribution>();
+        long start = t;
+        var seenReused = new List<(EntangledPair, bool, long)>();
+        var seenFresh = new List<(EntangledPair, bool, long)>();
+        for (; t < start + 200; t++)
+        {
+            long n = t - start;
+            double b = n < 80 ? 0.3 * n + 1 : 0.3 * 80 + 1 + 1.37 * (n - 80);
+            // Versions restart low, as a new node's would not: a reused track must not take them for stale ones.
+            pair[A] = new(new NodeChange(A, n + 1, NodeChangeOp.Upsert, NodeKind.Participant, 10, 10, 0.5, Grains.Field.Phase.Normalize(0.3 * n), 0.5, null), true, DateTime.UtcNow);
+            pair[B] = new(new NodeChange(B, n + 1, NodeChangeOp.Upsert, NodeKind.Participant, 12, 10, 0.5, Grains.Field.Phase.Normalize(b), 0.5, null), true, DateTime.UtcNow);
+            var r = new List<(EntangledPair Pair, bool Formed)>();
+            var f = new List<(EntangledPair Pair, bool Formed)>();
+            reused.Tick(t, pair, r);
+            fresh.Tick(t, pair, f);
+            seenReused.AddRange(r.Select(c => (c.Pair, c.Formed, n)));
+            seenFresh.AddRange(f.Select(c => (c.Pair, c.Formed, n)));
+        }
+        Assert.Equal(2, seenFresh.Count);
+        Assert.Equal(seenFresh, seenReused);
+    }
+
     [Fact]
     public void A_held_lock_is_reported_formed_then_broken()
     {
