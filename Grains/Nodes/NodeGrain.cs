@@ -44,7 +44,8 @@ public sealed class NodeGrain(
             if (_poseAhead)
             {
                 _poseAhead = false;
-                state.State.Snapshot = _pose.ApplyTo(state.State.Snapshot!);
+                // Null only if the state was replaced under the pose (a cleared record): nothing to apply it to then.
+                if (state.State.Snapshot is { } stored) state.State.Snapshot = _pose.ApplyTo(stored);
             }
             return state.State.Snapshot;
         }
