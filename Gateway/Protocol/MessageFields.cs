@@ -50,8 +50,21 @@ public readonly struct MessageFields(JsonElement root)
         return s;
     }
 
+    /// <summary>One of <paramref name="allowed"/>, as that very instance (no string is made per message for a known value).</summary>
     public string? OptionalEnum(string name, IReadOnlyCollection<string> allowed)
     {
+        if (root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String)
+        {
+            try
+            {
+                foreach (var candidate in allowed)
+                    if (v.ValueEquals(candidate)) return candidate;
+            }
+            catch (InvalidOperationException)
+            {
+                // An escape that is no text (an unpaired surrogate): OptionalString below answers it with its code.
+            }
+        }
         var s = OptionalString(name, 32);
         if (s is not null && !allowed.Contains(s))
             throw new ProtocolException(ErrorCodes.InvalidValue, $"'{name}' must be one of {string.Join(", ", allowed)}.", name);

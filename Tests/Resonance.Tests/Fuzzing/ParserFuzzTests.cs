@@ -39,6 +39,19 @@ public sealed class ParserFuzzTests
         Assert.Equal(field, e.Field);
     }
 
+    /// <summary>A known intent is the parser's own instance, escaped or not (no string per message for the grain to keep).</summary>
+    [Theory]
+    [InlineData("spiral")]
+    [InlineData("\\u0073piral")]
+    public void A_known_intent_is_the_one_instance_of_it(string written)
+    {
+        var json = "{\"type\":\"harmonic_stream\",\"frequency\":2,\"amplitude\":0.5,\"consciousnessIntent\":\"" + written + "\"}";
+        var message = Assert.IsType<HarmonicStreamMessage>(ClientMessageParser.Parse(Encoding.UTF8.GetBytes(json), new Grains.SpaceConfig()));
+        Assert.Same(ClientMessageParser.Intents[2], message.Update.ConsciousnessIntent);
+        var unknown = Assert.Throws<ProtocolException>(() => ClientMessageParser.Parse(Encoding.UTF8.GetBytes(json.Replace("piral", "pirals")), new Grains.SpaceConfig()));
+        Assert.Equal(("invalid_value", "consciousnessIntent"), (unknown.Code, unknown.Field));
+    }
+
     [Fact]
     public void Invalid_utf8_inside_a_string_is_invalid_json()
     {
