@@ -141,6 +141,7 @@ public sealed class NodeGrain(
         if (stored is { Live: true } && stored.Space != space)
             await LeaveCells(Current!);
 
+        // Read again: LeaveCells has replaced the snapshot when the space changed.
         var samePlace = state.State.Snapshot is { Live: true } live && live.Space == space;
         var previous = LastPose;
         (double x, double y) = update.X is { } ux && update.Y is { } uy ? (ux, uy)
@@ -175,7 +176,10 @@ public sealed class NodeGrain(
         var geometry = await spaces.GetAsync(node.Space);
         if (collective)
         {
-            Route(geometry, null, node with { Version = NextVersion(node.Version) });
+            // Stored as well as sent: a later touch carries this version, and cells ignore changes older than what they hold.
+            var back = node with { Version = NextVersion(node.Version) };
+            SetSnapshot(back);
+            Route(geometry, null, back);
             return;
         }
         // Out of the cells (field sum, resonance, coherence, pair detection) but still a live participant of its session.
@@ -326,6 +330,7 @@ public sealed class NodeGrain(
         await LeaveCells(node);
         // Gone from storage too, not kept as a tombstone: the cells' removal carries the version that supersedes it.
         await state.ClearStateAsync();
+        _poseAhead = false;
         _content = null;
         await GrainFactory.GetGrain<ISubjectGrain>(owner).RemoveMemory(node.Id);
         DeactivateOnIdle();
@@ -364,11 +369,8 @@ public sealed class NodeGrain(
         _content = null;
         // Deletes the stored row (DeleteStateOnClear); a participant has none.
         if (state.RecordExists) await state.ClearStateAsync();
-        else
-        {
-            state.State = new NodeState();
-            _poseAhead = false;
-        }
+        else state.State = new NodeState();
+        _poseAhead = false;
         DeactivateOnIdle();
     }
 

@@ -138,6 +138,8 @@ public sealed partial class CellChangeRouter(GrainReferences grains, IOptions<Re
         foreach (var cell in _cells.Values)
         {
             if (cell.EmptySince == 0 || now - cell.EmptySince < KeepEmptyFor) continue;
+            // Held maps are empty and their cell idle: Enqueue and Send clear EmptySince before anything else.
+            Debug.Assert(cell.Changes is { Count: 0 } && !cell.InFlight);
             var changes = cell.Changes!;
             cell.Changes = null;
             cell.EmptySince = 0;

@@ -52,6 +52,52 @@ public sealed class StaleParticipantTests(ShortStaleClusterFixture fixture) : IC
         }
     }
 
+    /// <summary>
+    /// A participant that left the collective and came back is sent to its cells with a new version; its heartbeats must
+    /// carry that version, or the cells (which ignore older changes) never see them and drop it as stale.
+    /// </summary>
+    [Fact]
+    public async Task A_participant_back_in_the_collective_is_kept_by_its_heartbeats()
+    {
+        var grains = fixture.Grains;
+        var space = ClusterFieldTests.NewSpace("stale-rejoin");
+        await grains.GetGrain<ISpaceGrain>(space).Configure(new SpaceConfig { Width = 30, Height = 30, Background = "none" });
+        var tick = () => grains.GetGrain<ISpaceGrain>(space).GetLatestTick();
+        var back = grains.GetGrain<INodeGrain>(Guid.NewGuid());
+        await back.UpdateParticipant(space, new ParticipantUpdate { Frequency = 2, Amplitude = 0.5, X = 10, Y = 10, Resonance = 0.3 });
+        await Eventually.Until(tick, t => t.ActiveNodes == 1, what: "the participant counted");
+        await back.SetCollective(false);
+        await Eventually.Until(tick, t => t.ActiveNodes == 0, what: "out of the collective");
+        await back.SetCollective(true);
+        await Eventually.Until(tick, t => t.ActiveNodes == 1, what: "back in the collective");
+
+        // Another participant that says nothing more: by the time it is dropped, one whose heartbeats do not reach its
+        // cells would have been dropped too (its last change is older).
+        var silent = grains.GetGrain<INodeGrain>(Guid.NewGuid());
+        await silent.UpdateParticipant(space, new ParticipantUpdate { Frequency = 2, Amplitude = 0.5, X = 20, Y = 20, Resonance = 0.9 });
+        using var stop = new CancellationTokenSource();
+        var heartbeat = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await back.Touch();
+                await Task.Delay(ShortStaleClusterFixture.StaleAfter / 5);
+            }
+        });
+        try
+        {
+            await Eventually.Until(tick, t => t.ActiveNodes == 2, what: "both counted");
+            var after = await Eventually.Until(tick, t => t.ActiveNodes == 0 || (t.ActiveNodes == 1 && Math.Abs(t.GlobalResonance - 0.3) < 1e-12),
+                what: "the silent participant dropped");
+            Assert.Equal(1, after.ActiveNodes);
+        }
+        finally
+        {
+            stop.Cancel();
+            await heartbeat;
+        }
+    }
+
     [Fact]
     public async Task A_participant_whose_client_vanished_leaves_by_itself_and_its_pairs_break()
     {
