@@ -22,16 +22,7 @@ public sealed class StaleParticipantTests(ShortStaleClusterFixture fixture) : IC
         await Eventually.Until(() => grains.GetGrain<ISpaceGrain>(space).GetLatestTick(), t => t.ActiveNodes == 2, what: "both participants counted");
 
         // Keep one alive with heartbeats (touch) only; the other says nothing.
-        using var stop = new CancellationTokenSource();
-        var heartbeat = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                await alive.Touch();
-                await Task.Delay(ShortStaleClusterFixture.StaleAfter / 5);
-            }
-        });
-        try
+        await WhileTouching(alive, async () =>
         {
             var tick = await Eventually.Until(() => grains.GetGrain<ISpaceGrain>(space).GetLatestTick(),
                 t => t.ActiveNodes == 1 && Math.Abs(t.GlobalResonance - 0.8) < 1e-12, what: "the silent participant dropped from aggregates");
@@ -44,12 +35,7 @@ public sealed class StaleParticipantTests(ShortStaleClusterFixture fixture) : IC
             // snapshot is either gone or no longer live, depending on whether the deactivation has happened yet.
             Assert.False((await silent.GetSnapshot())?.Live ?? false);
             Assert.True((await alive.GetSnapshot())?.Live);
-        }
-        finally
-        {
-            stop.Cancel();
-            await heartbeat;
-        }
+        });
     }
 
     /// <summary>
@@ -75,27 +61,13 @@ public sealed class StaleParticipantTests(ShortStaleClusterFixture fixture) : IC
         // cells would have been dropped too (its last change is older).
         var silent = grains.GetGrain<INodeGrain>(Guid.NewGuid());
         await silent.UpdateParticipant(space, new ParticipantUpdate { Frequency = 2, Amplitude = 0.5, X = 20, Y = 20, Resonance = 0.9 });
-        using var stop = new CancellationTokenSource();
-        var heartbeat = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                await back.Touch();
-                await Task.Delay(ShortStaleClusterFixture.StaleAfter / 5);
-            }
-        });
-        try
+        await WhileTouching(back, async () =>
         {
             await Eventually.Until(tick, t => t.ActiveNodes == 2, what: "both counted");
             var after = await Eventually.Until(tick, t => t.ActiveNodes == 0 || (t.ActiveNodes == 1 && Math.Abs(t.GlobalResonance - 0.3) < 1e-12),
                 what: "the silent participant dropped");
             Assert.Equal(1, after.ActiveNodes);
-        }
-        finally
-        {
-            stop.Cancel();
-            await heartbeat;
-        }
+        });
     }
 
     [Fact]
@@ -113,16 +85,7 @@ public sealed class StaleParticipantTests(ShortStaleClusterFixture fixture) : IC
         await Eventually.Until(() => grains.GetGrain<ISpaceGrain>(space).GetLatestTick(), t => t.PairCount == 1, what: "the pair listed");
 
         // Only one side keeps talking; the other's client is gone without a goodbye.
-        using var stop = new CancellationTokenSource();
-        var heartbeat = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
-            {
-                await stays.Touch();
-                await Task.Delay(ShortStaleClusterFixture.StaleAfter / 5);
-            }
-        });
-        try
+        await WhileTouching(stays, async () =>
         {
             var tick = await Eventually.Until(() => grains.GetGrain<ISpaceGrain>(space).GetLatestTick(),
                 t => t.PairCount == 0 && t.ActiveNodes == 1, what: "the stale participant left and its pair broke");
@@ -130,6 +93,24 @@ public sealed class StaleParticipantTests(ShortStaleClusterFixture fixture) : IC
             Assert.Empty(await stays.GetPartners());
             // Gone: deactivated after leaving (participants are not persisted), or at least no longer live.
             Assert.False((await gone.GetSnapshot())?.Live ?? false);
+        });
+    }
+
+    /// <summary>Runs <paramref name="body"/> while <paramref name="node"/> sends heartbeats (touches) a few times per stale period.</summary>
+    private static async Task WhileTouching(INodeGrain node, Func<Task> body)
+    {
+        using var stop = new CancellationTokenSource();
+        var heartbeat = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await node.Touch();
+                await Task.Delay(ShortStaleClusterFixture.StaleAfter / 5);
+            }
+        });
+        try
+        {
+            await body();
         }
         finally
         {
