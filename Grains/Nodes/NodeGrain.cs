@@ -530,8 +530,7 @@ public sealed class NodeGrain(
     }
 
     /// <summary>Upserts the new state into every cell it reaches and removes it from cells it no longer reaches.</summary>
-    private void Route(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after) =>
-        RouteTo(geometry, after.Space, before is null ? null : (before.X, before.Y), ToChange(after, NodeChangeOp.Upsert), after.Live, router, null);
+    private void Route(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after) => RouteTo(geometry, before, after, router, null);
 
     /// <summary>
     /// A memory node's cells apply (and persist) its change before the node answers: once a client holds the
@@ -540,9 +539,12 @@ public sealed class NodeGrain(
     private Task RouteDurably(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after)
     {
         var calls = new List<Task>(18);
-        RouteTo(geometry, after.Space, before is null ? null : (before.X, before.Y), ToChange(after, NodeChangeOp.Upsert), after.Live, null, calls);
+        RouteTo(geometry, before, after, null, calls);
         return Task.WhenAll(calls);
     }
+
+    private void RouteTo(SpaceGeometry geometry, NodeSnapshot? before, NodeSnapshot after, CellChangeRouter? via, List<Task>? calls) =>
+        RouteTo(geometry, after.Space, before is null ? null : (before.X, before.Y), ToChange(after, NodeChangeOp.Upsert), after.Live, via, calls);
 
     /// <summary>
     /// Sends <paramref name="upsert"/> (the node's new state, at its position) to the cells it reaches when
