@@ -28,13 +28,20 @@ public sealed class GatewayOptions
     public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// A session whose ping is unanswered for this long is taken for one that does not read: it gets only every
-    /// <see cref="UnansweredBroadcastEvery"/>th <c>resonance_update</c> (and field frame), no relayed events, until it answers.
+    /// A session whose ping is unanswered for this long is taken for one that does not read: until it answers it gets only
+    /// every <see cref="UnansweredBroadcastEvery"/>th <c>resonance_update</c> (and field frame) at first, fewer the longer
+    /// it stays (<see cref="UnansweredBroadcastMaxEvery"/>), and no relayed events.
     /// </summary>
     public TimeSpan PongGrace { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>How many broadcasts a session past <see cref="PongGrace"/> gets: 1 in this many.</summary>
+    /// <summary>How many broadcasts a session past <see cref="PongGrace"/> gets at first: 1 in this many.</summary>
     public int UnansweredBroadcastEvery { get; set; } = 10;
+
+    /// <summary>
+    /// While the session stays unanswered, the gap between the broadcasts it takes doubles after each one, from
+    /// <see cref="UnansweredBroadcastEvery"/> up to this (100: one <c>resonance_update</c> in 10 s at 10 Hz).
+    /// </summary>
+    public int UnansweredBroadcastMaxEvery { get; set; } = 100;
 
     /// <summary>
     /// A session whose ping is unanswered for this long is closed with 4408 ("ping unanswered"). Not shorter: a degraded

@@ -106,9 +106,8 @@ public sealed partial class ClientSession
     /// <summary>Close code for a session that left a ping unanswered for <see cref="GatewayOptions.PongTimeout"/> (private range).</summary>
     public const WebSocketCloseStatus PingUnanswered = (WebSocketCloseStatus)4408;
 
-    // Which of its broadcasts a degraded session takes (1 in UnansweredBroadcastEvery); only the fan-out touches it. It
-    // starts at a random turn so the degraded sessions of a space do not all take the same tick.
-    private int _reducedTurn = Random.Shared.Next(1024);
+    // Which of its broadcasts a degraded session takes; only the fan-out touches it.
+    private UnansweredBackoff _backoff;
     // 1 while this session is in the gateway's count of degraded sessions (the pump's upkeep keeps it; the session's end
     // takes it out, and the pump may still look once after that).
     private int _countedDegraded;
@@ -161,13 +160,12 @@ public sealed partial class ClientSession
         if (_greeted && TakesBroadcast() && !_writer.OfferUpdate(updates)) _counters.FrameDropped();
     }
 
-    /// <summary>A session that answers its pings takes every broadcast; a degraded one every Nth (one field and an increment).</summary>
-    private bool TakesBroadcast()
-    {
-        if (Liveness is not { Degraded: true }) return true;
-        if (++_reducedTurn % Math.Max(1, _options.UnansweredBroadcastEvery) != 0) return false;
-        return true;
-    }
+    /// <summary>A session that answers its pings takes every broadcast; a degraded one fewer and fewer (<see cref="UnansweredBackoff"/>).</summary>
+    private bool TakesBroadcast() =>
+        _backoff.Take(Liveness is { Degraded: true }, _options.UnansweredBroadcastEvery, _options.UnansweredBroadcastMaxEvery);
+
+    /// <summary>How many broadcasts apart this session takes them now: 1 while it answers its pings.</summary>
+    public int BroadcastGap => Degraded ? Math.Max(Math.Max(1, _options.UnansweredBroadcastEvery), _backoff.Gap) : 1;
 
     public void OfferFrame(OutboundMessage message)
     {

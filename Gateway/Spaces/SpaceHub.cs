@@ -429,8 +429,8 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
         // Nothing new since this client's last frame: wait for the next change rather than resend.
         if (session.LastFrameVersion == version) return;
         if (!ReferenceEquals(session.Field, sub)) return;
-        // A client that leaves its ping unanswered gets frames at the reduced rate too (each is encoded for it alone).
-        long period = (long)(1000 / sub.Rate) * (session.Degraded ? Math.Max(1, _options.UnansweredBroadcastEvery) : 1);
+        // A client that leaves its ping unanswered gets frames at its reduced rate too (each is encoded for it alone).
+        long period = (long)(1000 / sub.Rate) * session.BroadcastGap;
         session.NextFrameDueMs = nowMs + period - 5;
         session.LastFrameVersion = version;
         uint seq = ++session.FrameSeq;
