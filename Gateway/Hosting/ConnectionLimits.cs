@@ -15,5 +15,6 @@ public static class ConnectionLimits
         limits.KeepAliveTimeout = options.HttpKeepAliveTimeout;
         limits.MaxConcurrentConnections = options.MaxConnections;
         limits.MaxConcurrentUpgradedConnections = options.MaxUpgradedConnections;
+        limits.MaxRequestBufferSize = options.ReadAheadBytes;
     }
 }

@@ -151,6 +151,13 @@ public sealed class GatewayOptions
     public int OversizeCloseBytes { get; set; } = 128 * 1024;
 
     /// <summary>
+    /// How far Kestrel reads a connection ahead of the server (its <c>MaxRequestBufferSize</c>; Kestrel's default is
+    /// 1 MiB). Four messages of the largest size fit; a client that sends faster waits in its own socket buffer, and one
+    /// that streams a huge message is not read a megabyte deep before it is closed. Request bodies still stream.
+    /// </summary>
+    public int ReadAheadBytes { get; set; } = 64 * 1024;
+
+    /// <summary>
     /// Origins (<c>scheme://host[:port]</c>, or <c>*</c>) whose pages may open a WebSocket, besides the server's own origin
     /// and clients that send no Origin (native apps). Any other Origin is refused with 403.
     /// </summary>

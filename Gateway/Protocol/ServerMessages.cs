@@ -11,16 +11,47 @@ public static class ServerMessages
 
     public static long UnixMs(DateTime utc) => (long)(utc - DateTime.UnixEpoch).TotalMilliseconds;
 
+    // One scratch writer per thread: Utf8JsonWriter asks its buffer for 4 KiB at a time, so a fresh buffer per message
+    // made ~4.5 KB of garbage for every error or reply of a few dozen bytes (docs/benchmarks.md, "Hostile clients
+    // without garbage"). Only the message's own array is allocated now.
+    [ThreadStatic] private static Scratch? t_scratch;
+
     private static byte[] Write(Action<Utf8JsonWriter> body)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        // Taken, not borrowed: a body that wrote another message on this thread would get a scratch of its own.
+        var scratch = t_scratch ?? new Scratch();
+        t_scratch = null;
+        try
         {
-            w.WriteStartObject();
-            body(w);
-            w.WriteEndObject();
+            scratch.Writer.WriteStartObject();
+            body(scratch.Writer);
+            scratch.Writer.WriteEndObject();
+            scratch.Writer.Flush();
+            return scratch.Buffer.WrittenSpan.ToArray();
         }
-        return buffer.WrittenSpan.ToArray();
+        finally
+        {
+            // A rare large message (a tick with many peaks) does not pin its buffer to the thread for good.
+            if (scratch.Reset()) t_scratch = scratch;
+        }
+    }
+
+    private sealed class Scratch
+    {
+        private const int KeepAtMostBytes = 64 * 1024;
+        public readonly ArrayBufferWriter<byte> Buffer = new(8 * 1024);
+        public readonly Utf8JsonWriter Writer;
+
+        public Scratch() => Writer = new Utf8JsonWriter(Buffer, WriterOptions);
+
+        /// <summary>Ready for the next message; false when the buffer grew too large to keep.</summary>
+        public bool Reset()
+        {
+            if (Buffer.Capacity > KeepAtMostBytes) return false;
+            Buffer.ResetWrittenCount();
+            Writer.Reset(Buffer);
+            return true;
+        }
     }
 
     /// <summary><paramref name="userId"/> is the caller's public id in the space; <paramref name="subject"/> is set for a token's session.</summary>
