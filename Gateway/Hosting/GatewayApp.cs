@@ -121,8 +121,12 @@ public static partial class GatewayApp
         // Kestrel connections. Registered after Kestrel's own transport, so Kestrel asks it first for IP endpoints.
         if (gateway.EffectiveConnectionsPerAddress > 0)
             builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, AddressGatedTransport>();
-        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(
-            o => o.UnsafePreferInlineScheduling = gateway.InlineSocketScheduling);
+        builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(o =>
+        {
+            o.UnsafePreferInlineScheduling = gateway.InlineSocketScheduling;
+            // The input pipe's pause threshold: what a connection may have read ahead of the server.
+            o.MaxReadBufferSize = gateway.ReadAheadBytes;
+        });
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;

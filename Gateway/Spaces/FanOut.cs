@@ -46,20 +46,29 @@ public sealed class FanOut : IDisposable
     }
 
     /// <summary>Offers <paramref name="message"/> to every session, split across the threads when there are many.</summary>
-    public void Offer<T>(ClientSession[] sessions, T message, Action<ClientSession, T> offer)
+    public void Offer<T>(SlotView<ClientSession> sessions, T message, Action<ClientSession, T> offer)
     {
-        int chunks = Math.Min(_helpers.Length + 1, (sessions.Length + Chunk - 1) / Chunk);
+        int slots = sessions.Slots;
+        int chunks = Math.Min(_helpers.Length + 1, (slots + Chunk - 1) / Chunk);
         if (chunks <= 1)
         {
-            foreach (var s in sessions) offer(s, message);
+            OfferRange(sessions, 0, slots, message, offer);
             return;
         }
         using var done = new CountdownEvent(chunks - 1);
         for (int c = 1; c < chunks; c++)
-            _helpers[c - 1].Post(new Work<T>(sessions, (int)((long)sessions.Length * c / chunks), (int)((long)sessions.Length * (c + 1) / chunks), message, offer, done));
-        int end = (int)((long)sessions.Length / chunks);
-        for (int i = 0; i < end; i++) offer(sessions[i], message);
+            _helpers[c - 1].Post(new Work<T>(sessions, (int)((long)slots * c / chunks), (int)((long)slots * (c + 1) / chunks), message, offer, done));
+        OfferRange(sessions, 0, (int)((long)slots / chunks), message, offer);
         done.Wait();
+    }
+
+    private static void OfferRange<T>(SlotView<ClientSession> sessions, int from, int to, T message, Action<ClientSession, T> offer)
+    {
+        for (int i = from; i < to; i++)
+        {
+            var s = sessions[i];
+            if (s is not null) offer(s, message);
+        }
     }
 
     public void Dispose()
@@ -75,13 +84,13 @@ public sealed class FanOut : IDisposable
         void Run();
     }
 
-    private sealed record Work<T>(ClientSession[] Sessions, int From, int To, T Message, Action<ClientSession, T> Offer, CountdownEvent Done) : IWork
+    private sealed record Work<T>(SlotView<ClientSession> Sessions, int From, int To, T Message, Action<ClientSession, T> Offer, CountdownEvent Done) : IWork
     {
         public void Run()
         {
             try
             {
-                for (int i = From; i < To; i++) Offer(Sessions[i], Message);
+                OfferRange(Sessions, From, To, Message, Offer);
             }
             finally
             {

@@ -23,7 +23,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     private readonly IGrainFactory _grains;
     private readonly GatewayOptions _options;
     private readonly ILogger _logger;
-    private readonly SessionSet _sessions = new();
+    private readonly SlotSet<ClientSession> _sessions = new();
     private readonly ConcurrentDictionary<ClientSession, byte> _viewers = new();
     private readonly ConcurrentDictionary<Guid, ClientSession> _byUser = new();
     private readonly ISpaceObserver _spaceRef;
@@ -59,7 +59,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     public int SessionCount => _sessions.Count;
 
     /// <summary>The sessions as of now (a snapshot; for diagnostics and tests).</summary>
-    public IReadOnlyList<ClientSession> Sessions => _sessions.Snapshot();
+    public IReadOnlyList<ClientSession> Sessions => _sessions.Snapshot().ToList();
     public long TicksReceived => Interlocked.Read(ref _ticksReceived);
     private long _ticksReceived;
     public long Resubscriptions { get; private set; }
@@ -110,7 +110,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     }
 
     /// <summary>The sessions acting as <paramref name="subject"/> (an erased identity's, to be closed).</summary>
-    public IEnumerable<ClientSession> SessionsOf(Guid subject) => _sessions.Snapshot().Where(s => s.Authenticated && s.Subject == subject);
+    public IEnumerable<ClientSession> SessionsOf(Guid subject) => _sessions.Snapshot().ToList().Where(s => s.Authenticated && s.Subject == subject);
 
     /// <summary>A REST request used this hub: it is kept a while even without sessions.</summary>
     public void MarkUsed() => Volatile.Write(ref _lastUsedMs, Environment.TickCount64);
@@ -227,7 +227,8 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                 _pendingEvents.Clear();
             }
             var sessions = _sessions.Snapshot();
-            if (sessions.Length > 0)
+            int count = _sessions.Count;
+            if (count > 0)
             {
                 try
                 {
@@ -240,10 +241,10 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                         // between the passes at worst skips or repeats this one offer (latest wins).
                         fanOut.Offer(sessions, _updates, static (s, u) => { if (!s.Degraded) s.OfferUpdate(u); });
                         fanOut.Offer(sessions, _updates, static (s, u) => { if (s.Degraded) s.OfferUpdate(u); });
-                        _counters.Broadcast(update.Type, sessions.Length, update.EnqueuedTimestamp);
+                        _counters.Broadcast(update.Type, count, update.EnqueuedTimestamp);
                     }
                     foreach (var e in events)
-                        Broadcast(fanOut, sessions, OutboundMessage.Broadcast(ServerMessages.ConsciousnessEvent(e), "consciousness_event"), static (s, m) => s.SendRelayed(m));
+                        Broadcast(fanOut, sessions, count, OutboundMessage.Broadcast(ServerMessages.ConsciousnessEvent(e), "consciousness_event"), static (s, m) => s.SendRelayed(m));
                 }
                 catch (Exception e)
                 {
@@ -262,10 +263,10 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
     /// non-blocking write), so a large space is split across the fan-out threads; a slow session only keeps the message
     /// waiting.
     /// </summary>
-    private void Broadcast(FanOut fanOut, ClientSession[] sessions, OutboundMessage message, Action<ClientSession, OutboundMessage> offer)
+    private void Broadcast(FanOut fanOut, SlotView<ClientSession> sessions, int count, OutboundMessage message, Action<ClientSession, OutboundMessage> offer)
     {
         fanOut.Offer(sessions, message, offer);
-        _counters.Broadcast(message.Type, sessions.Length, message.EnqueuedTimestamp);
+        _counters.Broadcast(message.Type, count, message.EnqueuedTimestamp);
     }
 
     public Task OnTile(TileFrame frame)
