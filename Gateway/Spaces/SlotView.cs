@@ -8,7 +8,7 @@ public readonly struct SlotView<T>(T?[] items, int slots) where T : class
 {
     private readonly T?[] _items = items;
 
-    /// <summary>Slots to walk, empty ones included (use for splitting work, not as a count of sessions).</summary>
+    /// <summary>Slots to walk, empty ones included (for splitting work; not a count of members).</summary>
     public int Slots { get; } = slots;
 
     /// <summary>The member in slot <paramref name="i"/>, or null for an empty slot.</summary>
