@@ -152,8 +152,9 @@ public sealed class GatewayOptions
 
     /// <summary>
     /// How far Kestrel reads a connection ahead of the server (the socket transport's <c>MaxReadBufferSize</c> and
-    /// Kestrel's <c>MaxRequestBufferSize</c>; both 1 MiB by default). Four messages of the largest size fit; a client that sends faster waits in its own socket buffer, and one
-    /// that streams a huge message is not read a megabyte deep before it is closed. Request bodies still stream.
+    /// Kestrel's <c>MaxRequestBufferSize</c>; both 1 MiB by default). Four messages of the largest size fit; a client that
+    /// sends faster waits in its own socket buffer, and one that streams a huge message is not read a megabyte deep before
+    /// it is closed. Request bodies still stream.
     /// </summary>
     public int ReadAheadBytes { get; set; } = 64 * 1024;
 
