@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 
 namespace Resonance.Gateway.Hosting;
 
@@ -16,5 +17,15 @@ public static class ConnectionLimits
         limits.MaxConcurrentConnections = options.MaxConnections;
         limits.MaxConcurrentUpgradedConnections = options.MaxUpgradedConnections;
         limits.MaxRequestBufferSize = options.ReadAheadBytes;
+    }
+
+    /// <summary>
+    /// The socket transport's side of the same limits. Its input pipe's pause threshold is what bounds a connection's
+    /// read-ahead in practice: the transport builds that pipe, so Kestrel's own buffer limit alone changes nothing.
+    /// </summary>
+    public static void Apply(SocketTransportOptions transport, GatewayOptions options)
+    {
+        transport.UnsafePreferInlineScheduling = options.InlineSocketScheduling;
+        transport.MaxReadBufferSize = options.ReadAheadBytes;
     }
 }

@@ -122,11 +122,7 @@ public static partial class GatewayApp
         if (gateway.EffectiveConnectionsPerAddress > 0)
             builder.Services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory, AddressGatedTransport>();
         builder.Services.Configure<Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions>(o =>
-        {
-            o.UnsafePreferInlineScheduling = gateway.InlineSocketScheduling;
-            // The input pipe's pause threshold: what a connection may have read ahead of the server.
-            o.MaxReadBufferSize = gateway.ReadAheadBytes;
-        });
+            ConnectionLimits.Apply(o, gateway));
         builder.Services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<GatewayOptions>>().Value;

@@ -165,7 +165,7 @@ public sealed partial class ClientSession
         _backoff.Take(Liveness is { Degraded: true }, _options.UnansweredBroadcastEvery, _options.UnansweredBroadcastMaxEvery);
 
     /// <summary>How many broadcasts apart this session takes them now: 1 while it answers its pings.</summary>
-    public int BroadcastGap => Degraded ? Math.Max(Math.Max(1, _options.UnansweredBroadcastEvery), _backoff.Gap) : 1;
+    public int BroadcastGap => _backoff.GapFor(Degraded, _options.UnansweredBroadcastEvery);
 
     public void OfferFrame(OutboundMessage message)
     {

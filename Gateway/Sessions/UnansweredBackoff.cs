@@ -18,6 +18,12 @@ public struct UnansweredBackoff
     /// <summary>The gap now in force, in broadcasts: 1 for a session that answers its pings.</summary>
     public readonly int Gap => _gap == 0 ? 1 : _gap;
 
+    /// <summary>
+    /// How many broadcasts apart the session takes them now, with the same <paramref name="first"/> as <see cref="Take"/>:
+    /// 1 while it answers, at least <paramref name="first"/> from the moment it is degraded (before it has taken one).
+    /// </summary>
+    public readonly int GapFor(bool degraded, int first) => degraded ? Math.Max(Math.Max(1, first), Gap) : 1;
+
     /// <summary>Whether this broadcast goes to the session; <paramref name="degraded"/> is its liveness now.</summary>
     public bool Take(bool degraded, int first, int max)
     {

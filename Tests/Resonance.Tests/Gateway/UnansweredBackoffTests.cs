@@ -39,6 +39,20 @@ public sealed class UnansweredBackoffTests
     }
 
     [Fact]
+    public void The_gap_for_pacing_is_the_first_gap_from_the_moment_of_degrading_then_follows_the_doubling()
+    {
+        var backoff = new UnansweredBackoff();
+        Assert.Equal(1, backoff.GapFor(degraded: false, first: 10));
+        // Degraded but nothing taken yet: the pacing must already use the first gap, not the answering session's 1.
+        Assert.Equal(10, backoff.GapFor(degraded: true, first: 10));
+
+        var taken = Taken(ref backoff, degraded: true, 200, first: 10, max: 100);
+        Assert.Equal(backoff.Gap, backoff.GapFor(degraded: true, first: 10));
+        Assert.True(backoff.Gap > 10, $"gap {backoff.Gap} after {taken.Count} taken");
+        Assert.Equal(1, backoff.GapFor(degraded: false, first: 10));
+    }
+
+    [Fact]
     public void The_first_degraded_broadcast_falls_on_a_turn_of_its_own()
     {
         // Sessions degraded together must not all take the same tick: their first ones spread over the first gap.
