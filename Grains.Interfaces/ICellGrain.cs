@@ -4,8 +4,11 @@ namespace Resonance.Grains;
 public interface ICellGrain : IGrainWithStringKey
 {
     /// <summary>Applies a batch of node changes (at most one call in flight per cell from each silo's router).</summary>
-    /// <remarks>The batch is never modified after the call (the router builds a fresh array per call): no defensive copy.</remarks>
-    Task ApplyChanges([Immutable] NodeChange[] changes);
+    /// <remarks>
+    /// Passed without a copy within a silo. The caller does not touch the batch until the call completes and then reuses
+    /// its memory for the cell's next batch, so a cell reads the changes during the call and keeps none of the memory.
+    /// </remarks>
+    Task ApplyChanges([Immutable] ReadOnlyMemory<NodeChange> changes);
 
     Task<TileFrame> GetTile();
 

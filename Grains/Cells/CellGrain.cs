@@ -98,7 +98,12 @@ public sealed partial class CellGrain(
         });
     }
 
-    public async Task ApplyChanges(NodeChange[] changes)
+    public Task ApplyChanges(ReadOnlyMemory<NodeChange> changes) =>
+        // The batch is read before anything is awaited: its memory goes back to the caller when the call completes.
+        Apply(changes.Span) ? state.WriteStateAsync() : Task.CompletedTask;
+
+    /// <summary>Applies the changes to the tile and the members; true when stored memory nodes changed.</summary>
+    private bool Apply(ReadOnlySpan<NodeChange> changes)
     {
         _batchesReceived++;
         var now = DateTime.UtcNow;
@@ -157,7 +162,7 @@ public sealed partial class CellGrain(
             _tileVersion++;
             if (_observers.Count > 0 && now - _lastPublishUtc >= PublishInterval) Publish(now);
         }
-        if (memoryChanged) await state.WriteStateAsync();
+        return memoryChanged;
     }
 
     public Task<TileFrame> GetTile() => Task.FromResult(Frame(DateTime.UtcNow));

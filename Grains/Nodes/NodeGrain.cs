@@ -568,7 +568,7 @@ public sealed class NodeGrain(
         void Send(string cell, in NodeChange change)
         {
             if (via is not null) via.Enqueue(cell, change);
-            else calls!.Add(refs.Cell(cell).ApplyChanges([change]));
+            else calls!.Add(refs.Cell(cell).ApplyChanges(new[] { change }));
         }
     }
 

@@ -92,4 +92,25 @@ public sealed class CellCallIntervalTests(SlowCellCallFixture fixture) : IClassF
         // Busy cells keep their emptied maps for the next changes; once quiet, the router lets them go by itself.
         await Eventually.Until(() => Task.FromResult(router.HeldChangeMaps), n => n == 0, what: "every quiet cell's change map released");
     }
+    [Fact]
+    public async Task A_small_batch_after_a_large_one_carries_only_its_own_changes()
+    {
+        // The router reuses a cell's batch memory from call to call: a later, smaller batch must not carry the earlier
+        // batch's changes along (re-applied at their own version, they would count as applied again).
+        var space = ClusterFieldTests.NewSpace("reuse");
+        await Grains.GetGrain<ISpaceGrain>(space).Configure(new SpaceConfig { Width = 30, Height = 30, Background = "none" });
+        var cell = Grains.GetGrain<ICellGrain>(CellKey.Format(space, 1, 1));
+        var nodes = Enumerable.Range(0, 20).Select(_ => Grains.GetGrain<INodeGrain>(Guid.NewGuid())).ToArray();
+        var rng = new Random(9);
+        ParticipantUpdate At() => new() { Frequency = 2, Amplitude = 0.5, Phase = 1, X = 11 + 8 * rng.NextDouble(), Y = 11 + 8 * rng.NextDouble() };
+        // One call at once, the rest within the interval: a large second batch.
+        foreach (var node in nodes) await node.UpdateParticipant(space, At());
+        var before = await Eventually.Until(() => cell.GetStatus(), s => s.Contributors == nodes.Length, what: "all 20 nodes in the cell");
+        Assert.True(before.BatchesReceived < nodes.Length, $"{before.BatchesReceived} calls for {nodes.Length} nodes: nothing was batched");
+
+        await nodes[3].UpdateParticipant(space, At());
+        var after = await Eventually.Until(() => cell.GetStatus(), s => s.ChangesApplied > before.ChangesApplied, what: "the one update applied");
+        Assert.Equal(before.ChangesApplied + 1, after.ChangesApplied);
+        Assert.Equal(nodes.Length, after.Contributors);
+    }
 }
