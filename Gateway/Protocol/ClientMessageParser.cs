@@ -27,8 +27,11 @@ public static class ClientMessageParser
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = MaxDepth };
 
-    /// <summary>Parses a UTF-8 JSON text message (the caller has already enforced the size limit).</summary>
-    public static ClientMessage Parse(ReadOnlyMemory<byte> utf8, SpaceConfig space)
+    /// <summary>
+    /// Parses a UTF-8 JSON text message (the caller has already enforced the size limit). A streamed state carries
+    /// <paramref name="origin"/>'s session and subject from the start, so the hottest message is built once, not copied.
+    /// </summary>
+    public static ClientMessage Parse(ReadOnlyMemory<byte> utf8, SpaceConfig space, StreamOrigin origin = default)
     {
         using var document = ParseDocument(utf8);
         var root = document.RootElement;
@@ -40,7 +43,7 @@ public static class ClientMessageParser
         string type = MessageFields.Text(typeElement, "type");
         return type switch
         {
-            MessageTypes.HarmonicStream => new HarmonicStreamMessage(Participant(fields, space)),
+            MessageTypes.HarmonicStream => new HarmonicStreamMessage(Participant(fields, space, origin)),
             MessageTypes.Heartbeat => new HeartbeatMessage(fields.OptionalDouble("timestamp", -MaxTimestamp, MaxTimestamp)),
             MessageTypes.QuantumEntangle => new QuantumEntangleMessage(
                 fields.RequiredGuid("entanglementTarget"), fields.OptionalEnum("action", EntangleActions) == "break"),
@@ -92,7 +95,7 @@ public static class ClientMessageParser
         return false;
     }
 
-    public static ParticipantUpdate Participant(MessageFields f, SpaceConfig space)
+    public static ParticipantUpdate Participant(MessageFields f, SpaceConfig space, StreamOrigin origin)
     {
         var x = f.OptionalDouble("x", 0, space.Width, maxExclusive: true);
         var y = f.OptionalDouble("y", 0, space.Height, maxExclusive: true);
@@ -111,6 +114,8 @@ public static class ClientMessageParser
             QuantumFactor = f.OptionalDouble("quantumFactor", -MaxMagnitude, MaxMagnitude),
             ConsciousnessIntent = f.OptionalEnum("consciousnessIntent", Intents),
             Timestamp = f.OptionalDouble("timestamp", -MaxTimestamp, MaxTimestamp),
+            Session = origin.Session,
+            Subject = origin.Subject,
         };
     }
 

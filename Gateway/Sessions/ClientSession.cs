@@ -549,7 +549,7 @@ public sealed partial class ClientSession
         ClientMessage message;
         try
         {
-            message = ClientMessageParser.Parse(utf8, _hub.Geometry.Config);
+            message = ClientMessageParser.Parse(utf8, _hub.Geometry.Config, new StreamOrigin(_sessionId, Authenticated ? Subject : null));
         }
         catch (ProtocolException e)
         {
@@ -595,7 +595,8 @@ public sealed partial class ClientSession
         {
             case HarmonicStreamMessage m:
             {
-                var update = m.Update with { Session = _sessionId, Subject = Authenticated ? Subject : null };
+                // The parser stamped it with this session and its subject already.
+                var update = m.Update;
                 if (!_joined && update.X is null && _initialPosition is { } p)
                     update = update with { X = p.X, Y = p.Y };
                 // Only the latest state matters: it waits in this session's slot for the space's next batch, so the
