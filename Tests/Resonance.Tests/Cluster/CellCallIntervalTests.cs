@@ -92,6 +92,7 @@ public sealed class CellCallIntervalTests(SlowCellCallFixture fixture) : IClassF
         // Busy cells keep their emptied maps for the next changes; once quiet, the router lets them go by itself.
         await Eventually.Until(() => Task.FromResult(router.HeldChangeMaps), n => n == 0, what: "every quiet cell's change map released");
     }
+
     [Fact]
     public async Task A_small_batch_after_a_large_one_carries_only_its_own_changes()
     {
