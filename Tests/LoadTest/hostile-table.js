@@ -43,8 +43,12 @@ console.log(`${clients} normal app-rate clients, ${duration} s per run; lag = re
 console.log('| ' + header.join(' | ') + ' |');
 console.log('|' + header.map(() => ' --- ').join('|') + '|');
 for (const row of rows) console.log('| ' + row.join(' | ') + ' |');
+const mean = (list) => list.reduce((a, b) => a + b, 0) / list.length;
 for (const [v, list] of Object.entries(ratios))
-  console.log(`\n${v}: normal p99 with/without = ${list.map((x) => x.toFixed(2)).join(', ')} (mean ${(list.reduce((a, b) => a + b, 0) / list.length).toFixed(2)}; target <= 1.20)`);
+  console.log(`\n${v}: normal p99 with/without = ${list.map((x) => x.toFixed(2)).join(', ')} (mean ${mean(list).toFixed(2)}; target <= 1.20)`);
+// The control: the same attack on another gateway on these cores. What is left over it is the measured gateway's share.
+if (ratios.all && ratios.elsewhere)
+  console.log(`\nall over elsewhere (the measured gateway's own share, the shared cores' taken out): ${(mean(ratios.all) / mean(ratios.elsewhere)).toFixed(2)}`);
 
 console.log('\nWhat the hostile clients experienced (time = from the upgrade, or from the connect for slowloris, until the server cut it off):');
 console.log('| run | variant | kind | attempts | upgraded | outcomes |');

@@ -8,6 +8,9 @@
 #   flood      - the same, with a connection flood from one address alongside;
 #   all        - (not in the default list) every kind at once, the flood included;
 #   nonreaders, small - (not in the default list) only the non-readers / only slowloris, oversize and fragments;
+#   elsewhere  - (not in the default list) a control for `all`: the same hostile clients, aimed at a second fresh
+#                gateway on the same machine, while the normal clients use the measured one alone. Its ratio is what
+#                sharing the cores with the attack costs; all's ratio over it is the measured gateway's own share;
 # alternating the order between repeats, and prints one table: normal p99 without/with and the ratio, normal sessions
 # closed, server peak RSS, both tools' CPU, and then what the hostile clients experienced.
 #
@@ -104,22 +107,31 @@ stop() {
   wait "$pid" 2>/dev/null || true
 }
 
-# run_one VARIANT REPEAT: a fresh gateway, the normal clients (with the variant's hostile clients), the gateway stopped.
-run_one() {
-  local variant=$1 r=$2 port pid tag="$1-r$2" data
-  port=$(free_port)
-  data=$(mktemp -d "$out/data-$tag.XXXX")
-  env Resonance__Gateway__DataDirectory="$data" Resonance__Gateway__MaxConnectionsPerAddress="$cap" Logging__LogLevel__Default=Warning \
+# start_gateway NAME: a fresh embedded gateway on a free loopback port with its own temp data dir, polled until ready;
+# sets gw_pid, gw_port and gw_data (log: $out/NAME.server.log).
+start_gateway() {
+  gw_port=$(free_port)
+  gw_data=$(mktemp -d "$out/data-$1.XXXX")
+  env Resonance__Gateway__DataDirectory="$gw_data" Resonance__Gateway__MaxConnectionsPerAddress="$cap" Logging__LogLevel__Default=Warning \
     Resonance__Silo__Port="$(free_port)" Resonance__Silo__GatewayPort="$(free_port)" \
-    dotnet "$gateway_dll" --urls "http://127.0.0.1:$port" >"$out/$tag.server.log" 2>&1 &
-  pid=$!
-  started+=("$pid")
-  if ! wait_ready "$pid" "$port" 180; then
-    echo "hostile.sh: the gateway did not become ready on port $port (log: $out/$tag.server.log)" >&2
-    stop "$pid"
+    dotnet "$gateway_dll" --urls "http://127.0.0.1:$gw_port" >"$out/$1.server.log" 2>&1 &
+  gw_pid=$!
+  started+=("$gw_pid")
+  if ! wait_ready "$gw_pid" "$gw_port" 180; then
+    echo "hostile.sh: the gateway did not become ready on port $gw_port (log: $out/$1.server.log)" >&2
+    stop "$gw_pid"
+    rm -rf "$gw_data"
     return 1
   fi
+}
+
+# run_one VARIANT REPEAT: a fresh gateway, the normal clients (with the variant's hostile clients), the gateway stopped.
+run_one() {
+  local variant=$1 r=$2 port pid tag="$1-r$2" data sink_pid="" sink_data=""
+  start_gateway "$tag" || return 1
+  pid=$gw_pid port=$gw_port data=$gw_data
   local url="ws://127.0.0.1:$port/api/harmonic-ws" kinds="" hpid="" spread=() hspread=()
+  local hostile_url=$url
   if [ "$cap" -gt 0 ]; then
     spread=(--source-addresses $(( (clients + cap - 1) / cap )))
     hspread=(--per-address "$cap")
@@ -130,13 +142,18 @@ run_one() {
     flood) kinds="flood" ;;
     nonreaders) kinds="nonreader-heartbeat,nonreader-silent" ;;
     small) kinds="slowloris-dribble,slowloris-stall,oversize,huge-length,fragment-first,fragment-endless" ;;
-    all) kinds="slowloris-dribble,slowloris-stall,nonreader-heartbeat,nonreader-silent,oversize,huge-length,fragment-first,fragment-endless,flood" ;;
+    all|elsewhere) kinds="slowloris-dribble,slowloris-stall,nonreader-heartbeat,nonreader-silent,oversize,huge-length,fragment-first,fragment-endless,flood" ;;
     *) echo "hostile.sh: unknown variant $variant" >&2; stop "$pid"; return 1 ;;
   esac
+  if [ "$variant" = elsewhere ]; then
+    if ! start_gateway "$tag-sink"; then stop "$pid"; rm -rf "$data"; return 1; fi
+    sink_pid=$gw_pid sink_data=$gw_data
+    hostile_url="ws://127.0.0.1:$gw_port/api/harmonic-ws"
+  fi
   if [ -n "$kinds" ]; then
     # The hostile clients start first (the non-readers arrive over 10 s) and last past the measured run.
     # shellcheck disable=SC2086
-    nice -n "$hostile_nice" dotnet "$hostile_dll" --url "$url" --duration $((duration + tail_s)) --kinds "$kinds" --nonreaders "$nonreaders" \
+    nice -n "$hostile_nice" dotnet "$hostile_dll" --url "$hostile_url" --duration $((duration + tail_s)) --kinds "$kinds" --nonreaders "$nonreaders" \
       --flood "$flood" --json "${hspread[@]}" $hostile_args >"$out/$tag.hostile.json" 2>"$out/$tag.hostile.log" &
     hpid=$!
     started+=("$hpid")
@@ -151,6 +168,7 @@ run_one() {
   awk '/VmHWM/ {print $2}' "/proc/$pid/status" >"$out/$tag.hwm_kb" 2>/dev/null || echo "" >"$out/$tag.hwm_kb"
   stop "$pid"
   rm -rf "$data"
+  if [ -n "$sink_pid" ]; then stop "$sink_pid"; rm -rf "$sink_data"; fi
 }
 
 for r in $(seq 1 "$repeat"); do
