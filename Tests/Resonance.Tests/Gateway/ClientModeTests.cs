@@ -32,7 +32,8 @@ public sealed class SiloRestartTests
     [Fact]
     public async Task After_a_silo_restart_the_resonance_stream_resumes()
     {
-        var silo = await SiloProcess.StartAsync();
+        // Disposed early by the restart below, and again at the end: a failure before the restart must not leak it.
+        await using var silo = await SiloProcess.StartAsync();
         int siloPort = silo.SiloPort, gatewayPort = silo.GatewayPort;
         await using var gateway = await GatewayHost.StartAsync(new Dictionary<string, string?>
         {

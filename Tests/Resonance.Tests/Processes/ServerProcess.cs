@@ -11,6 +11,7 @@ public sealed class ServerProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly List<string> _output = [];
     private readonly string _name;
+    private bool _disposed;
 
     public Uri Http { get; }
     public int Id => _process.Id;
@@ -82,8 +83,11 @@ public sealed class ServerProcess : IAsyncDisposable
         await _process.WaitForExitAsync();
     }
 
+    /// <summary>Kills the process if it still runs; a second call does nothing (a test may dispose early, then again).</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         await KillAsync();
         _process.Dispose();
     }
