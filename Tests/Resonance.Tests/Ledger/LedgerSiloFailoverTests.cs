@@ -44,7 +44,7 @@ public sealed class LedgerSiloFailoverTests(ITestOutputHelper output)
         };
         await using var redis = await ConnectionMultiplexer.ConnectAsync(TestServices.Redis);
         var consumer = await StreamConsumer.StartAsync(redis, stream, "readers");
-        var silos = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(env)));
+        var silos = await SiloProcess.StartManyAsync(2, env);
         var clients = new List<EventClient>();
         try
         {

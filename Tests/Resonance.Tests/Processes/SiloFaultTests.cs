@@ -36,7 +36,7 @@ public sealed class SiloFaultTests(ITestOutputHelper output)
             ["Resonance__Cluster__Membership__NumMissedProbesLimit"] = "2",
             ["Resonance__Cluster__Membership__NumVotesForDeathDeclaration"] = "1",
         };
-        var silos = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => SiloProcess.StartAsync(env)));
+        var silos = await SiloProcess.StartManyAsync(3, env);
         try
         {
             // The gateway is not told where the database is: in client mode it holds no connection, and events reach

@@ -46,6 +46,25 @@ public sealed class SiloProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts <paramref name="count"/> silos at once. When one fails to start, those that did are stopped before the
+    /// failure is thrown, so a failed start leaves no process behind.
+    /// </summary>
+    public static async Task<SiloProcess[]> StartManyAsync(int count, IDictionary<string, string>? settings = null)
+    {
+        var starts = Enumerable.Range(0, count).Select(_ => StartAsync(settings)).ToArray();
+        try
+        {
+            return await Task.WhenAll(starts);
+        }
+        catch
+        {
+            foreach (var start in starts)
+                if (start.IsCompletedSuccessfully) await start.Result.DisposeAsync();
+            throw;
+        }
+    }
+
     private static async Task<SiloProcess> StartOnceAsync(IDictionary<string, string>? settings, int? siloPort, int? gatewayPort)
     {
         int sp = siloPort ?? GatewayHost.FreePort(), gp = gatewayPort ?? GatewayHost.FreePort(), hp = GatewayHost.FreePort();

@@ -51,7 +51,7 @@ public sealed class TlsClusterTests
             ["Resonance__Tls__KeyPath"] = key,
             ["Resonance__Tls__CaPath"] = cert,
         };
-        var silos = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(env)));
+        var silos = await SiloProcess.StartManyAsync(2, env);
         try
         {
             // Both ports of a silo answer a TLS handshake with the configured certificate (and want ours).

@@ -29,7 +29,7 @@ public sealed class PostgresOutageTests(ITestOutputHelper output)
             ["Resonance__Cluster__ClusterId"] = $"pgout-{Guid.NewGuid():N}",
             ["Resonance__Storage__Postgres"] = services.Postgres,
         };
-        var silos = await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(env)));
+        var silos = await SiloProcess.StartManyAsync(2, env);
         var clients = new List<EventClient>();
         WsClient? memo = null;
         try

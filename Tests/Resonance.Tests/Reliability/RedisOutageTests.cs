@@ -28,7 +28,7 @@ public sealed class RedisOutageTests(ITestOutputHelper output)
             ["Resonance__Cluster__ClusterId"] = $"redisout-{Guid.NewGuid():N}",
             ["Resonance__Storage__Postgres"] = await TestServices.CreateDatabaseAsync("redisout"),
         };
-        var silos = (await Task.WhenAll(Enumerable.Range(0, 2).Select(_ => SiloProcess.StartAsync(env)))).ToList();
+        var silos = (await SiloProcess.StartManyAsync(2, env)).ToList();
         var clients = new List<EventClient>();
         try
         {
