@@ -14,14 +14,10 @@ public sealed class SlotSet<T> where T : class
     private readonly Dictionary<T, int> _slots = [];
     private Slots _members = new(16);
     private int _holes;
+    // _slots.Count, mirrored for readers without the lock (a broadcast reads it on every tick).
+    private int _count;
 
-    public int Count
-    {
-        get
-        {
-            lock (_gate) return _slots.Count;
-        }
-    }
+    public int Count => Volatile.Read(ref _count);
 
     public bool Add(T member)
     {
@@ -31,6 +27,7 @@ public sealed class SlotSet<T> where T : class
             var members = _members;
             if (members.Used == members.Items.Length) members = Rebuild(Math.Max(16, 2 * _slots.Count + 1));
             _slots[member] = members.Used;
+            Volatile.Write(ref _count, _slots.Count);
             members.Items[members.Used] = member;
             // Published after the slot is filled: a reader that sees the new count sees the member.
             Volatile.Write(ref members.Used, members.Used + 1);
@@ -43,6 +40,7 @@ public sealed class SlotSet<T> where T : class
         lock (_gate)
         {
             if (!_slots.Remove(member, out int slot)) return false;
+            Volatile.Write(ref _count, _slots.Count);
             Volatile.Write(ref _members.Items[slot], null);
             // Half the used slots empty: compact, so a broadcast does not walk mostly holes.
             if (++_holes > 16 && _holes > _members.Used / 2) Rebuild(Math.Max(16, 2 * _slots.Count));
