@@ -38,10 +38,13 @@ public static partial class GatewayApp
 
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
+        // Started from elsewhere (tests, benchmarks, a published folder run by path), the settings and the static files
+        // are found next to the binary: the server behaves the same wherever it is started from.
+        bool here = File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"));
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
-            // Found next to the binary when started from elsewhere (tests, a published folder).
+            ContentRootPath = here ? null : AppContext.BaseDirectory,
             WebRootPath = Directory.Exists(Path.Combine(Directory.GetCurrentDirectory(), "wwwroot")) ? null : Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
         configure?.Invoke(builder);
@@ -140,6 +143,7 @@ public static partial class GatewayApp
             KeepAliveInterval = gateway.KeepAliveInterval,
             KeepAliveTimeout = gateway.KeepAliveInterval * 2,
         });
+        WebSocketEndpoint.Use(app);
         app.Use(async (context, next) =>
         {
             // Measured REST response time (the stats endpoint's averageResponseTime).
@@ -163,7 +167,6 @@ public static partial class GatewayApp
         app.MapOpenApi();
         app.MapResonanceMetrics();
         if (dashboard) app.MapOrleansDashboard("/dashboard");
-        WebSocketEndpoint.Map(app);
         RestEndpoints.Map(app);
         LogEndpoints.Map(app);
         IdentityEndpoints.Map(app);

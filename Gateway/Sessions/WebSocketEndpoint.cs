@@ -13,35 +13,55 @@ public static partial class WebSocketEndpoint
 {
     public static readonly string[] Paths = ["/api/harmonic-ws", "/ws"];
 
-    public static void Map(WebApplication app)
+    /// <summary>
+    /// Answers the session paths first in the pipeline, ahead of static files, authentication, routing and their
+    /// per-request state: a session's request lasts as long as the session, so whatever the pipeline keeps for it is
+    /// kept once per connected client. The session checks its own token (<see cref="AccessTokens"/>).
+    /// </summary>
+    public static void Use(WebApplication app)
     {
-        foreach (var path in Paths)
-            app.Map(path, Handle).ExcludeFromDescription();
+        var services = new SessionServices(app.Services);
+        app.Use(next => context => IsSessionPath(context.Request.Path) ? Handle(context, services) : next(context));
     }
 
-    private static async Task Handle(
-        HttpContext context,
-        SpaceHubRegistry hubs,
-        IGrainFactory grains,
-        EventAppender events,
-        IOptions<GatewayOptions> options,
-        GatewayCounters counters,
-        ServerStall stall,
-        GatewayDrain drain,
-        ILoggerFactory loggers,
-        IHostApplicationLifetime lifetime,
-        AccessTokens tokens,
-        Pseudonyms pseudonyms,
-        ConnectionLimiter limiter,
-        RefusalHold refusals,
-        IOptions<AuthOptions> authOptions)
+    public static bool IsSessionPath(PathString path)
+    {
+        foreach (var p in Paths)
+        {
+            // As routing matched them: any case, with or without one trailing slash.
+            if (path.Equals(p, StringComparison.OrdinalIgnoreCase) || path.Equals(p + "/", StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
+    }
+
+    /// <summary>The singletons a session needs, resolved once rather than from a request scope per connection.</summary>
+    private sealed class SessionServices(IServiceProvider sp)
+    {
+        public readonly SpaceHubRegistry Hubs = sp.GetRequiredService<SpaceHubRegistry>();
+        public readonly IGrainFactory Grains = sp.GetRequiredService<IGrainFactory>();
+        public readonly EventAppender Events = sp.GetRequiredService<EventAppender>();
+        public readonly IOptions<GatewayOptions> Options = sp.GetRequiredService<IOptions<GatewayOptions>>();
+        public readonly GatewayCounters Counters = sp.GetRequiredService<GatewayCounters>();
+        public readonly ServerStall Stall = sp.GetRequiredService<ServerStall>();
+        public readonly GatewayDrain Drain = sp.GetRequiredService<GatewayDrain>();
+        public readonly ILoggerFactory Loggers = sp.GetRequiredService<ILoggerFactory>();
+        public readonly IHostApplicationLifetime Lifetime = sp.GetRequiredService<IHostApplicationLifetime>();
+        public readonly AccessTokens Tokens = sp.GetRequiredService<AccessTokens>();
+        public readonly Pseudonyms Pseudonyms = sp.GetRequiredService<Pseudonyms>();
+        public readonly ConnectionLimiter Limiter = sp.GetRequiredService<ConnectionLimiter>();
+        public readonly RefusalHold Refusals = sp.GetRequiredService<RefusalHold>();
+        public readonly IOptions<AuthOptions> AuthOptions = sp.GetRequiredService<IOptions<AuthOptions>>();
+    }
+
+    private static async Task Handle(HttpContext context, SessionServices s)
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
             await Results.Problem("This endpoint speaks WebSocket only.", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
             return;
         }
-        if (drain.Draining)
+        if (s.Drain.Draining)
         {
             // Shutting down: a load balancer retries the upgrade on another gateway.
             context.Response.Headers.RetryAfter = "1";
@@ -55,7 +75,7 @@ public static partial class WebSocketEndpoint
             await Results.Problem("'space' must match [a-z0-9-]{1,64}.", statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(context);
             return;
         }
-        var o = options.Value;
+        var o = s.Options.Value;
         // A page of another site must not open a session in its visitor's name (browsers always send Origin).
         if (!OriginPolicy.Allows(context.Request, o.AllowedOrigins))
         {
@@ -69,20 +89,20 @@ public static partial class WebSocketEndpoint
         DateTime? expiresUtc = null;
         if (token is not null)
         {
-            if (await tokens.ValidateAsync(token) is not { } valid)
+            if (await s.Tokens.ValidateAsync(token) is not { } valid)
             {
                 await Results.Problem("The access token is not valid (malformed, wrongly signed or expired).", statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
                 return;
             }
             (subject, expiresUtc) = (valid.Subject, valid.ExpiresUtc);
         }
-        else if (authOptions.Value.AllowAnonymous) subject = Guid.NewGuid();
+        else if (s.AuthOptions.Value.AllowAnonymous) subject = Guid.NewGuid();
         else
         {
             await Results.Problem("An access token is required (Authorization: Bearer, or access_token).", statusCode: StatusCodes.Status401Unauthorized).ExecuteAsync(context);
             return;
         }
-        Guid userId = pseudonyms.Of(space, subject);
+        Guid userId = s.Pseudonyms.Of(space, subject);
         if (query["userId"].FirstOrDefault() is { } requested)
         {
             if (!Guid.TryParse(requested, out var asked) || asked == Guid.Empty)
@@ -97,12 +117,12 @@ public static partial class WebSocketEndpoint
                 return;
             }
         }
-        using var lease = limiter.TryAcquire(context.Connection.RemoteIpAddress, o.MaxConnectionsPerAddress);
+        using var lease = s.Limiter.TryAcquire(context.Connection.RemoteIpAddress, o.MaxConnectionsPerAddress);
         if (lease is null)
         {
-            counters.ConnectionRefused("session_cap");
+            s.Counters.ConnectionRefused("session_cap");
             // Held first: a client that retries at once is slowed to one attempt per hold (RefusalHold).
-            await refusals.WaitAsync(context.RequestAborted);
+            await s.Refusals.WaitAsync(context.RequestAborted);
             context.Response.Headers.RetryAfter = "5";
             await Results.Problem($"At most {o.MaxConnectionsPerAddress} connections per client address.", statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(context);
             return;
@@ -111,11 +131,11 @@ public static partial class WebSocketEndpoint
         SpaceHub hub;
         try
         {
-            hub = await hubs.GetAsync(space);
+            hub = await s.Hubs.GetAsync(space);
         }
         catch (Exception e)
         {
-            LogHubFailed(loggers.CreateLogger(typeof(WebSocketEndpoint)), space, e);
+            LogHubFailed(s.Loggers.CreateLogger(typeof(WebSocketEndpoint)), space, e);
             await Results.Problem("The cluster is unavailable; retry.", statusCode: StatusCodes.Status503ServiceUnavailable).ExecuteAsync(context);
             return;
         }
@@ -148,26 +168,26 @@ public static partial class WebSocketEndpoint
             control.Scanner = new ClientFrameScanner((payload, length) => l.Pong(Environment.TickCount64, payload, length));
         }
         using var socket = accepted.Socket;
-        var logger = loggers.CreateLogger<ClientSession>();
-        using var scope = logger.BeginScope(new Dictionary<string, object> { ["ConnectionId"] = context.Connection.Id, ["UserId"] = userId, ["Space"] = space });
+        var logger = s.Loggers.CreateLogger<ClientSession>();
+        using var scope = logger.BeginScope(new SessionLogScope(context.Connection.Id, userId, space));
         ClientSession? session = null;
         try
         {
-            await hubs.JoinAsync(space, h => session = new ClientSession(socket, writer, userId, h, position, grains, events, o, counters, stall, logger)
+            await s.Hubs.JoinAsync(space, h => session = new ClientSession(socket, writer, userId, h, position, s.Grains, s.Events, o, s.Counters, s.Stall, logger)
             {
                 Subject = subject,
                 Authenticated = expiresUtc is not null,
-                Tokens = tokens,
+                Tokens = s.Tokens,
                 TokenExpiresUtc = expiresUtc ?? DateTime.MaxValue,
                 Liveness = liveness,
             });
         }
         catch (Exception e)
         {
-            LogHubFailed(loggers.CreateLogger(typeof(WebSocketEndpoint)), space, e);
+            LogHubFailed(s.Loggers.CreateLogger(typeof(WebSocketEndpoint)), space, e);
             return;
         }
-        await session!.RunAsync(lifetime.ApplicationStopping);
+        await session!.RunAsync(s.Lifetime.ApplicationStopping);
     }
 
     /// <summary>The access token from <c>Authorization: Bearer</c>, or from <c>access_token</c> (browsers cannot set headers on a WebSocket).</summary>

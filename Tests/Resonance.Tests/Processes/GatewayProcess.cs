@@ -24,13 +24,13 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the server on <paramref name="dataDirectory"/>; a start that lost a probed port is retried on new ones.</summary>
-    public static async Task<GatewayProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null)
+    public static async Task<GatewayProcess> StartAsync(string dataDirectory, IDictionary<string, string>? settings = null, string? workingDirectory = null)
     {
         for (int attempt = 1; ; attempt++)
         {
             try
             {
-                return await StartOnceAsync(dataDirectory, settings);
+                return await StartOnceAsync(dataDirectory, settings, workingDirectory);
             }
             catch (InvalidOperationException) when (attempt < 3)
             {
@@ -38,10 +38,10 @@ public sealed class GatewayProcess : IAsyncDisposable
         }
     }
 
-    private static async Task<GatewayProcess> StartOnceAsync(string dataDirectory, IDictionary<string, string>? settings)
+    private static async Task<GatewayProcess> StartOnceAsync(string dataDirectory, IDictionary<string, string>? settings, string? workingDirectory)
     {
         int hp = GatewayHost.FreePort(), sp = GatewayHost.FreePort(), gp = GatewayHost.FreePort();
-        var gateway = new GatewayProcess(ServerProcess.Start("Gateway", [$"--Resonance:Gateway:DataDirectory={dataDirectory}"], hp, sp, gp, settings), gp);
+        var gateway = new GatewayProcess(ServerProcess.Start("Gateway", [$"--Resonance:Gateway:DataDirectory={dataDirectory}"], hp, sp, gp, settings, workingDirectory), gp);
         try
         {
             await gateway._server.WaitHealthyAsync(TimeSpan.FromSeconds(60));

@@ -24,12 +24,16 @@ public sealed class ServerProcess : IAsyncDisposable
         Http = http;
     }
 
-    /// <summary>Starts <c>{project}/bin/Release/net10.0/Resonance.{project}.dll</c> with <paramref name="args"/>.</summary>
-    public static ServerProcess Start(string project, IEnumerable<string> args, int httpPort, int siloPort, int gatewayPort, IDictionary<string, string>? settings)
+    /// <summary>
+    /// Starts <c>{project}/bin/Release/net10.0/Resonance.{project}.dll</c> with <paramref name="args"/>, in the binary's
+    /// folder unless <paramref name="workingDirectory"/> is given.
+    /// </summary>
+    public static ServerProcess Start(string project, IEnumerable<string> args, int httpPort, int siloPort, int gatewayPort, IDictionary<string, string>? settings,
+        string? workingDirectory = null)
     {
         string dll = Path.Combine(SiloProcess.RepositoryRoot(), project, "bin", "Release", "net10.0", $"Resonance.{project}.dll");
         if (!File.Exists(dll)) throw new FileNotFoundException($"Build the solution in Release first (dotnet build Orleans.sln -c Release): {dll} is missing.");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)! };
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)! };
         info.ArgumentList.Add(dll);
         foreach (var arg in args) info.ArgumentList.Add(arg);
         // Only what the test asks for: no Resonance settings leak in from the environment the tests run in.
