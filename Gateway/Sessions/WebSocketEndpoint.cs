@@ -24,13 +24,14 @@ public static partial class WebSocketEndpoint
         app.Use(next => context => IsSessionPath(context.Request.Path) ? Handle(context, services) : next(context));
     }
 
+    /// <summary>As routing matched them: any case, with or without one trailing slash (asked of every request, so no allocation).</summary>
     public static bool IsSessionPath(PathString path)
     {
+        var value = path.Value.AsSpan();
+        if (value.EndsWith('/')) value = value[..^1];
         foreach (var p in Paths)
         {
-            // As routing matched them: any case, with or without one trailing slash.
-            if (path.Equals(p, StringComparison.OrdinalIgnoreCase) || path.Equals(p + "/", StringComparison.OrdinalIgnoreCase))
-                return true;
+            if (value.Equals(p, StringComparison.OrdinalIgnoreCase)) return true;
         }
         return false;
     }
