@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using Resonance.Gateway.Sessions;
-
 namespace Resonance.Gateway.Spaces;
 
 /// <summary>
@@ -45,30 +43,42 @@ public sealed class FanOut : IDisposable
         }
     }
 
-    /// <summary>Offers <paramref name="message"/> to every session, split across the threads when there are many.</summary>
-    public void Offer<T>(SlotView<ClientSession> sessions, T message, Action<ClientSession, T> offer)
+    /// <summary>
+    /// Offers <paramref name="message"/> to every member, split across the threads when there are many. With
+    /// <paramref name="first"/>, each thread offers to the members of its share that it picks before the others, so a
+    /// member it does not pick (a session that does not read) never stands before one it does on that thread; one
+    /// split serves both kinds, and each share is walked while it is still in the cache.
+    /// </summary>
+    public void Offer<TItem, T>(SlotView<TItem> members, T message, Action<TItem, T> offer, Func<TItem, bool>? first = null)
+        where TItem : class
     {
-        int slots = sessions.Slots;
+        int slots = members.Slots;
         int chunks = Math.Min(_helpers.Length + 1, (slots + Chunk - 1) / Chunk);
         if (chunks <= 1)
         {
-            OfferRange(sessions, 0, slots, message, offer);
+            OfferRange(members, 0, slots, message, offer, first);
             return;
         }
         using var done = new CountdownEvent(chunks - 1);
         for (int c = 1; c < chunks; c++)
-            _helpers[c - 1].Post(new Work<T>(sessions, (int)((long)slots * c / chunks), (int)((long)slots * (c + 1) / chunks), message, offer, done));
-        OfferRange(sessions, 0, (int)((long)slots / chunks), message, offer);
+            _helpers[c - 1].Post(new Work<TItem, T>(members, (int)((long)slots * c / chunks), (int)((long)slots * (c + 1) / chunks), message, offer, first, done));
+        OfferRange(members, 0, (int)((long)slots / chunks), message, offer, first);
         done.Wait();
     }
 
-    private static void OfferRange<T>(SlotView<ClientSession> sessions, int from, int to, T message, Action<ClientSession, T> offer)
+    private static void OfferRange<TItem, T>(SlotView<TItem> members, int from, int to, T message, Action<TItem, T> offer, Func<TItem, bool>? first)
+        where TItem : class
     {
-        for (int i = from; i < to; i++)
+        if (first is null)
         {
-            var s = sessions[i];
-            if (s is not null) offer(s, message);
+            for (int i = from; i < to; i++)
+                if (members[i] is { } m) offer(m, message);
+            return;
         }
+        for (int i = from; i < to; i++)
+            if (members[i] is { } m && first(m)) offer(m, message);
+        for (int i = from; i < to; i++)
+            if (members[i] is { } m && !first(m)) offer(m, message);
     }
 
     public void Dispose()
@@ -84,13 +94,14 @@ public sealed class FanOut : IDisposable
         void Run();
     }
 
-    private sealed record Work<T>(SlotView<ClientSession> Sessions, int From, int To, T Message, Action<ClientSession, T> Offer, CountdownEvent Done) : IWork
+    private sealed record Work<TItem, T>(SlotView<TItem> Members, int From, int To, T Message, Action<TItem, T> Offer, Func<TItem, bool>? First,
+        CountdownEvent Done) : IWork where TItem : class
     {
         public void Run()
         {
             try
             {
-                OfferRange(Sessions, From, To, Message, Offer);
+                OfferRange(Members, From, To, Message, Offer, First);
             }
             finally
             {

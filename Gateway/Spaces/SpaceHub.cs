@@ -239,8 +239,7 @@ public sealed partial class SpaceHub : ISpaceObserver, IFieldObserver, IAsyncDis
                         // Sessions that answer their pings first, then the degraded ones (whose turn it may be): a
                         // non-reader's send never stands between a reader and its update. A session that changes state
                         // between the passes at worst skips or repeats this one offer (latest wins).
-                        fanOut.Offer(sessions, _updates, static (s, u) => { if (!s.Degraded) s.OfferUpdate(u); });
-                        fanOut.Offer(sessions, _updates, static (s, u) => { if (s.Degraded) s.OfferUpdate(u); });
+                        fanOut.Offer(sessions, _updates, static (s, u) => s.OfferUpdate(u), first: static s => !s.Degraded);
                         _counters.Broadcast(update.Type, count, update.EnqueuedTimestamp);
                     }
                     foreach (var e in events)
