@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+
 namespace Resonance.Gateway.Spaces;
 
 /// <summary>
