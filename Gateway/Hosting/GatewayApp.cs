@@ -40,12 +40,12 @@ public static partial class GatewayApp
     {
         // Started from elsewhere (tests, benchmarks, a published folder run by path), the settings and the static files
         // are found next to the binary: the server behaves the same wherever it is started from.
-        bool here = File.Exists(Path.Combine(Directory.GetCurrentDirectory(), "appsettings.json"));
+        string cwd = Directory.GetCurrentDirectory();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
             Args = args,
-            ContentRootPath = here ? null : AppContext.BaseDirectory,
-            WebRootPath = Directory.Exists(Path.Combine(Directory.GetCurrentDirectory(), "wwwroot")) ? null : Path.Combine(AppContext.BaseDirectory, "wwwroot"),
+            ContentRootPath = File.Exists(Path.Combine(cwd, "appsettings.json")) ? null : AppContext.BaseDirectory,
+            WebRootPath = Directory.Exists(Path.Combine(cwd, "wwwroot")) ? null : Path.Combine(AppContext.BaseDirectory, "wwwroot"),
         });
         configure?.Invoke(builder);
         builder.AddResonanceObservability("resonance-gateway", GatewayCounters.MeterName);
